@@ -1,0 +1,139 @@
+package customs
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// Method describes one method a server serves, for [Customs.Check].
+type Method struct {
+	// Procedure is the full method name, like "/acme.v1.Billing/GetInvoice".
+	Procedure string
+	// Stream is true for client, server and bidirectional streams.
+	Stream bool
+}
+
+// CoverageError is returned by [Customs.Check]. It wraps [ErrUncovered]
+// when some methods have no rule, and [ErrConfig] when a streaming method's
+// rule uses a message strategy.
+type CoverageError struct {
+	// Uncovered lists the methods no rule covers; they would be denied.
+	Uncovered []string
+	// Misfit lists streaming methods whose rule uses a strategy that reads
+	// the request message, which streams do not have.
+	Misfit []string
+}
+
+func (e *CoverageError) Error() string {
+	var b strings.Builder
+	b.WriteString("customs:")
+	if len(e.Uncovered) > 0 {
+		fmt.Fprintf(&b, " no rule covers %s", strings.Join(e.Uncovered, ", "))
+	}
+	if len(e.Misfit) > 0 {
+		if len(e.Uncovered) > 0 {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " streaming methods use a message strategy: %s", strings.Join(e.Misfit, ", "))
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinels the error stands for.
+func (e *CoverageError) Unwrap() []error {
+	var errs []error
+	if len(e.Uncovered) > 0 {
+		errs = append(errs, ErrUncovered)
+	}
+	if len(e.Misfit) > 0 {
+		errs = append(errs, ErrConfig)
+	}
+	return errs
+}
+
+// Check reports every method that no rule covers, and every streaming
+// method whose rule uses a message strategy, in one *[CoverageError]. Call
+// it at start-up with the methods a server registers ([GRPCMethods],
+// [ServiceMethods], [ConnectMethods]) so a forgotten rule is caught before
+// the first request. It returns nil when every method is covered.
+func (c *Customs) Check(methods []Method) error {
+	var e CoverageError
+	for _, m := range methods {
+		rule := c.rules.walk(m.Procedure)
+		switch {
+		case rule == nil:
+			e.Uncovered = append(e.Uncovered, m.Procedure)
+		case m.Stream && !rule.headerOnly:
+			e.Misfit = append(e.Misfit, m.Procedure)
+		}
+	}
+	if len(e.Uncovered) == 0 && len(e.Misfit) == 0 {
+		return nil
+	}
+	slices.Sort(e.Uncovered)
+	slices.Sort(e.Misfit)
+	return &e
+}
+
+// ServiceInfoProvider is implemented by *grpc.Server and by the xDS server.
+type ServiceInfoProvider interface {
+	GetServiceInfo() map[string]grpc.ServiceInfo
+}
+
+// GRPCMethods lists the methods registered on a grpc-go server.
+func GRPCMethods(server ServiceInfoProvider) []Method {
+	var methods []Method
+	for name, info := range server.GetServiceInfo() {
+		for _, m := range info.Methods {
+			methods = append(methods, Method{
+				Procedure: "/" + name + "/" + m.Name,
+				Stream:    m.IsClientStream || m.IsServerStream,
+			})
+		}
+	}
+	slices.SortFunc(methods, func(a, b Method) int { return strings.Compare(a.Procedure, b.Procedure) })
+	return methods
+}
+
+// ServiceMethods lists the methods of service descriptors, such as
+// billingv1.File_acme_billing_v1_billing_proto.Services().Get(0).
+func ServiceMethods(services ...protoreflect.ServiceDescriptor) []Method {
+	var methods []Method
+	for _, sd := range services {
+		for i := range sd.Methods().Len() {
+			md := sd.Methods().Get(i)
+			methods = append(methods, Method{
+				Procedure: "/" + string(sd.FullName()) + "/" + string(md.Name()),
+				Stream:    md.IsStreamingClient() || md.IsStreamingServer(),
+			})
+		}
+	}
+	return methods
+}
+
+// ConnectMethods lists the methods of the services mounted on a Connect
+// mux, from the paths the generated New...Handler functions return (like
+// "/acme.billing.v1.Billing/"), or from service names. The services must be
+// linked into the program: their descriptors are looked up in
+// protoregistry.GlobalFiles.
+func ConnectMethods(paths ...string) ([]Method, error) {
+	var services []protoreflect.ServiceDescriptor
+	var errs []error
+	for _, p := range paths {
+		name := protoreflect.FullName(strings.Trim(p, "/"))
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(name)
+		sd, ok := d.(protoreflect.ServiceDescriptor)
+		if err != nil || !ok {
+			errs = append(errs, fmt.Errorf("customs: no service %q linked into the program", name))
+			continue
+		}
+		services = append(services, sd)
+	}
+	return ServiceMethods(services...), errors.Join(errs...)
+}

@@ -1,0 +1,115 @@
+package customs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// refusal is the error of a refused call: the cause for the operator, and
+// the challenges for the caller.
+type refusal struct {
+	cause      error
+	strategy   string // whose failure decided, if any
+	challenges []string
+}
+
+func (r *refusal) Error() string { return r.cause.Error() }
+func (r *refusal) Unwrap() error { return r.cause }
+
+// ScopeChallenger is implemented by strategies that describe missing scopes
+// in their own challenge, like RFC 6750's
+// `Bearer error="insufficient_scope", scope="a b"`.
+type ScopeChallenger interface {
+	ScopeChallenge(required []string) string
+}
+
+// authenticate applies the call's rule. It returns the context the handler
+// runs with, and the identity when a strategy authenticated the call.
+func (c *Customs) authenticate(ctx context.Context, call Call) (context.Context, *identityContext, error) {
+	if c.hook == nil && c.logger == nil {
+		return c.decide(ctx, c.rules.resolve(call.procedure), call)
+	}
+	start := time.Now()
+	rule := c.rules.resolve(call.procedure)
+	next, idc, err := c.decide(ctx, rule, call)
+	c.observe(ctx, call, rule, idc, err, time.Since(start))
+	return next, idc, err
+}
+
+// decide runs the rule's strategies in order; the first to authenticate the
+// call wins. When none does, the most severe failure decides the code.
+func (c *Customs) decide(ctx context.Context, rule *compiledRule, call Call) (context.Context, *identityContext, error) {
+	switch {
+	case rule == nil:
+		return nil, nil, &refusal{cause: ErrNoRule}
+	case rule.open:
+		return ctx, nil, nil
+	}
+	if prior, ok := identityFrom(ctx); ok && prior.owner == c {
+		// Middleware authenticated this call already, against this rule.
+		return ctx, prior, nil
+	}
+	var worst error
+	var worstBy string
+	for _, s := range rule.strategies {
+		if _, ok := s.(MessageStrategy); ok && call.msg == nil {
+			continue
+		}
+		id, err := run(ctx, s, call)
+		if err == nil {
+			return c.admit(ctx, rule, s, id)
+		}
+		if !passes(err) && (worst == nil || classify(err) > classify(worst)) {
+			worst, worstBy = err, s.Name()
+		}
+	}
+	if worst == nil {
+		worst = ErrNoCredentials
+	}
+	return nil, nil, &refusal{cause: worst, strategy: worstBy, challenges: rule.challenges}
+}
+
+// admit checks the rule's scopes and puts the identity in the context.
+func (c *Customs) admit(ctx context.Context, rule *compiledRule, s Strategy, id Identity) (context.Context, *identityContext, error) {
+	id.Strategy = s.Name()
+	if !id.HasScopes(rule.scopes) {
+		r := &refusal{
+			cause:    fmt.Errorf("%w: %s requires %q", ErrInsufficientScope, rule.pattern, rule.scopes),
+			strategy: id.Strategy,
+		}
+		if sc, ok := s.(ScopeChallenger); ok {
+			r.challenges = []string{sc.ScopeChallenge(rule.scopes)}
+		}
+		return nil, nil, r
+	}
+	idc := &identityContext{Context: ctx, id: id, owner: c}
+	return idc, idc, nil
+}
+
+// challenges returns the challenges carried by a refusal.
+func challenges(err error) []string {
+	var r *refusal
+	if errors.As(err, &r) {
+		if ch, ok := challengeOf(r.cause); ok {
+			return append([]string{ch}, r.challenges...)
+		}
+		return r.challenges
+	}
+	return nil
+}
+
+// expiring reports whether a stream opened with idc must end when its
+// credentials expire.
+func (c *Customs) expiring(idc *identityContext) bool {
+	return idc != nil && !c.keepExpiredStreams && !idc.id.Expiry.IsZero()
+}
+
+// expired returns a refusal when idc's credentials have expired.
+func expired(idc *identityContext) error {
+	if time.Now().Before(idc.id.Expiry) {
+		return nil
+	}
+	return &refusal{cause: ErrCredentialsExpired, strategy: idc.id.Strategy}
+}
