@@ -118,15 +118,16 @@ func splitProcedure(p string) (service, method string, ok bool) {
 
 // isFullName reports whether s is a dotted protobuf full name.
 func isFullName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for part := range strings.SplitSeq(s, ".") {
-		if !isIdent(part) {
+	for {
+		i := strings.IndexByte(s, '.')
+		if i < 0 {
+			return isIdent(s)
+		}
+		if !isIdent(s[:i]) {
 			return false
 		}
+		s = s[i+1:]
 	}
-	return true
 }
 
 // isIdent reports whether s is a protobuf identifier.
@@ -156,8 +157,9 @@ type ruleTable struct {
 	packages map[string]*compiledRule
 	all      *compiledRule
 
-	cache   atomic.Pointer[map[string]*compiledRule]
-	cacheMu sync.Mutex // serialises cache writers
+	cache   atomic.Pointer[map[string]*compiledRule] // read without locks
+	cacheMu sync.Mutex                               // guards pending and cache writes
+	pending map[string]*compiledRule
 }
 
 func (t *ruleTable) add(kind patternKind, key string, r *compiledRule) error {
@@ -224,26 +226,36 @@ func (t *ruleTable) walk(procedure string) *compiledRule {
 
 // remember caches a resolution, unless the cache is full. Unresolved and
 // malformed procedures are not cached: they are what an attacker sends.
+// New entries wait in a pending map and are published together once there
+// are a quarter as many as published ones, so filling the cache costs
+// linear time, not quadratic.
 func (t *ruleTable) remember(procedure string, r *compiledRule) {
 	if r == nil {
 		return
 	}
 	t.cacheMu.Lock()
 	defer t.cacheMu.Unlock()
-	old := t.cache.Load()
-	var n int
-	if old != nil {
-		n = len(*old)
+	var published map[string]*compiledRule
+	if m := t.cache.Load(); m != nil {
+		published = *m
 	}
-	if n >= maxCachedProcedures {
+	if len(published)+len(t.pending) >= maxCachedProcedures {
 		return
 	}
-	next := make(map[string]*compiledRule, n+1)
-	if old != nil {
-		for k, v := range *old {
-			next[k] = v
-		}
+	if t.pending == nil {
+		t.pending = make(map[string]*compiledRule)
 	}
-	next[procedure] = r
+	t.pending[procedure] = r
+	if len(t.pending) < len(published)/4 {
+		return
+	}
+	next := make(map[string]*compiledRule, len(published)+len(t.pending))
+	for k, v := range published {
+		next[k] = v
+	}
+	for k, v := range t.pending {
+		next[k] = v
+	}
+	t.pending = nil
 	t.cache.Store(&next)
 }
