@@ -37,6 +37,9 @@ func (i connectInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc 
 		}
 		next2, _, err := i.c.authenticate(ctx, call)
 		if err != nil {
+			if info, ok := connect.CallInfoForHandlerContext(ctx); ok {
+				addChallenges(info.ResponseHeader(), err)
+			}
 			return nil, connectError(err)
 		}
 		return next(next2, req)
@@ -60,6 +63,7 @@ func (i connectInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFu
 		next2, idc, err := i.c.authenticate(ctx, call)
 		switch {
 		case err != nil:
+			addChallenges(conn.ResponseHeader(), err)
 			return connectError(err)
 		case !i.c.expiring(idc):
 			return next(next2, conn)
@@ -94,15 +98,19 @@ func (c *expiringConn) Receive(m any) error {
 	return c.StreamingHandlerConn.Receive(m)
 }
 
-// connectError turns a refusal into a Connect error with a fixed message and
-// the challenges as WWW-Authenticate metadata.
+// connectError turns a refusal into a Connect error with a fixed message.
 func connectError(err error) *connect.Error {
 	info := kindInfo[classify(err)]
-	ce := connect.NewError(info.connect, errors.New(info.message))
+	return connect.NewError(info.connect, errors.New(info.message))
+}
+
+// addChallenges puts a refusal's challenges in the response headers. They
+// cannot go in the error's metadata: the gRPC protocols send that as HTTP
+// trailers, where net/http drops WWW-Authenticate.
+func addChallenges(h http.Header, err error) {
 	for _, ch := range challenges(err) {
-		ce.Meta().Add("Www-Authenticate", ch)
+		h.Add("Www-Authenticate", ch)
 	}
-	return ce
 }
 
 func protocolNamed(name string) Protocol {
@@ -164,9 +172,7 @@ func (c *Customs) Middleware(next http.Handler) http.Handler {
 
 func writeRefusal(w http.ResponseWriter, r *http.Request, ew *connect.ErrorWriter, err error) {
 	info := kindInfo[classify(err)]
-	for _, ch := range challenges(err) {
-		w.Header().Add("Www-Authenticate", ch)
-	}
+	addChallenges(w.Header(), err)
 	if !ew.IsSupported(r) {
 		http.Error(w, info.message, HTTPStatus(err))
 		return

@@ -1,0 +1,218 @@
+package customs_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/customs-go/customs"
+)
+
+func TestCallsOnEveryStack(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t)
+	cases := []struct {
+		name      string
+		procedure string
+		auth      string
+		code      codes.Code
+		reply     string
+		challenge string
+	}{
+		{"authenticated", "/test.v1.Echo/Echo", "Bearer alice", codes.OK, "alice:hi", ""},
+		{"scheme is case-insensitive", "/test.v1.Echo/Echo", "bearer bob", codes.OK, "bob:hi", ""},
+		{"no credentials", "/test.v1.Echo/Echo", "", codes.Unauthenticated, "", `Bearer realm="test"`},
+		{"other scheme", "/test.v1.Echo/Echo", "Basic YTpi", codes.Unauthenticated, "", `Bearer realm="test"`},
+		{"bad credentials", "/test.v1.Echo/Echo", "Bearer mallory", codes.Unauthenticated, "", `Bearer realm="test"`},
+		{"malformed credentials", "/test.v1.Echo/Echo", "Bearer a b", codes.Unauthenticated, "", `Bearer realm="test"`},
+		{"open method", "/test.v1.Echo/Ping", "", codes.OK, "anonymous:hi", ""},
+		{"open method ignores credentials", "/test.v1.Echo/Ping", "Bearer mallory", codes.OK, "anonymous:hi", ""},
+		{"scope held", "/test.v1.Echo/Admin", "Bearer admin", codes.OK, "admin:hi", ""},
+		{"scope missing", "/test.v1.Echo/Admin", "Bearer alice", codes.PermissionDenied, "", ""},
+		{"no rule", "/other.v1.Uncovered/Get", "Bearer alice", codes.PermissionDenied, "", ""},
+		{"throttled", "/test.v1.Echo/Echo", "Bearer throttled", codes.ResourceExhausted, "", ""},
+		{"provider down", "/test.v1.Echo/Echo", "Bearer down", codes.Unavailable, "", ""},
+		{"strategy denies", "/test.v1.Echo/Echo", "Bearer denied", codes.PermissionDenied, "", ""},
+		{"strategy panics", "/test.v1.Echo/Echo", "Bearer panic", codes.Internal, "", ""},
+		{"strategy breaks contract", "/test.v1.Echo/Echo", "Bearer nouser", codes.Internal, "", ""},
+	}
+	for _, st := range allStacks(t, c) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					got, code, challenges := st.unary(t.Context(), tc.procedure, tc.auth)
+					if code != tc.code || got != tc.reply {
+						t.Fatalf("call = %q, %v; want %q, %v", got, code, tc.reply, tc.code)
+					}
+					if tc.challenge != "" && (len(challenges) != 1 || challenges[0] != tc.challenge) {
+						t.Fatalf("challenges = %q, want [%q]", challenges, tc.challenge)
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestStreamsOnEveryStack(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t)
+	for _, st := range allStacks(t, c) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			got, code := st.stream(t.Context(), "/test.v1.Echo/Count", "Bearer alice")
+			if code != codes.OK || strings.Join(got, ",") != "alice:tick,alice:tick,alice:tick" {
+				t.Fatalf("authenticated stream = %q, %v", got, code)
+			}
+			got, code = st.stream(t.Context(), "/test.v1.Echo/Count", "")
+			if code != codes.Unauthenticated || len(got) != 0 {
+				t.Fatalf("anonymous stream = %q, %v; want Unauthenticated and no message", got, code)
+			}
+			_, code = st.stream(t.Context(), "/test.v1.Echo/Count", "Bearer panic")
+			if code != codes.Internal {
+				t.Fatalf("panicking strategy on a stream: %v, want Internal", code)
+			}
+		})
+	}
+}
+
+func TestStreamEndsWhenCredentialsExpire(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t)
+	for _, st := range allStacks(t, c) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			got, code := st.stream(ctx, "/test.v1.Echo/Watch", "Bearer short")
+			if code != codes.Unauthenticated {
+				t.Fatalf("expiring stream ended with %v after %d messages, want Unauthenticated", code, len(got))
+			}
+			if len(got) == 0 || time.Since(start) > 5*time.Second {
+				t.Fatalf("stream sent %d messages in %v: it should run until the credentials expire", len(got), time.Since(start))
+			}
+		})
+	}
+}
+
+func TestStreamExpiryCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t, customs.WithoutStreamExpiry())
+	st := allStacks(t, c)[0]
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	got, code := st.stream(ctx, "/test.v1.Echo/Watch", "Bearer short")
+	if code != codes.DeadlineExceeded || len(got) < 10 {
+		t.Fatalf("stream = %d messages, %v; want it to outlive the credentials until the client's deadline", len(got), code)
+	}
+}
+
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t)
+	stacks := allStacks(t, c)
+	var wg sync.WaitGroup
+	errs := make(chan string, 1000)
+	for i := range 40 {
+		wg.Go(func() {
+			st := stacks[i%len(stacks)]
+			for j := range 10 {
+				auth, want, code := "Bearer alice", "alice:hi", codes.OK
+				switch j % 3 {
+				case 1:
+					auth, want, code = "Bearer bob", "bob:hi", codes.OK
+				case 2:
+					auth, want, code = "Bearer eve", "", codes.Unauthenticated
+				}
+				got, gotCode, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", auth)
+				if got != want || gotCode != code {
+					errs <- st.name + ": " + got + " " + gotCode.String()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestEventsAndLogsHoldNoCredentials(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var events []customs.Event
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newTestCustoms(t,
+		customs.WithLogger(logger),
+		customs.WithEventHook(func(_ context.Context, ev customs.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, ev)
+		}),
+	)
+	st := allStacks(t, c)[0]
+	for _, auth := range []string{"Bearer alice", "Bearer mallory-secret", "Bearer panic", ""} {
+		st.unary(t.Context(), "/test.v1.Echo/Echo", auth)
+	}
+	st.unary(t.Context(), "/test.v1.Echo/Ping", "")
+	st.unary(t.Context(), "/other.v1.Uncovered/Get", "")
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []struct {
+		outcome  customs.Outcome
+		strategy string
+		rule     string
+	}{
+		{customs.OutcomeAuthenticated, "token", "test.v1.*"},
+		{customs.OutcomeRefused, "token", "test.v1.*"},
+		{customs.OutcomeRefused, "token", "test.v1.*"},
+		{customs.OutcomeRefused, "", "test.v1.*"},
+		{customs.OutcomeOpen, "", "/test.v1.Echo/Ping"},
+		{customs.OutcomeRefused, "", ""},
+	}
+	if len(events) != len(want) {
+		t.Fatalf("got %d events, want %d", len(events), len(want))
+	}
+	for i, w := range want {
+		ev := events[i]
+		if ev.Outcome != w.outcome || ev.Strategy != w.strategy || ev.Rule != w.rule || ev.Peer == "" {
+			t.Errorf("event %d = %+v, want %+v", i, ev, w)
+		}
+		if (ev.Outcome == customs.OutcomeRefused) != (ev.Err != nil) {
+			t.Errorf("event %d: outcome %v with error %v", i, ev.Outcome, ev.Err)
+		}
+	}
+	if !strings.Contains(events[2].Err.Error(), "panicked") {
+		t.Errorf("panic event reason = %v", events[2].Err)
+	}
+	out := logs.String()
+	for _, secret := range []string{"mallory-secret", "secret-in-panic", "Bearer"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs contain %q:\n%s", secret, out)
+		}
+	}
+	if strings.Count(out, "\n") != len(want) || !strings.Contains(out, `"procedure":"/test.v1.Echo/Echo"`) {
+		t.Errorf("logs do not record every decision:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
