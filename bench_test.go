@@ -1,0 +1,143 @@
+package customs_test
+
+import (
+	"context"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/customs-go/customs"
+)
+
+// benchCustoms protects everything with a strategy that accepts at once, so
+// the benchmarks measure Customs' own plumbing.
+func benchCustoms(b *testing.B) *customs.Customs {
+	b.Helper()
+	u := &user{Name: "bench"}
+	accept := customs.StrategyFunc("accept", func(context.Context, customs.Call) (customs.Identity, error) {
+		return customs.Identity{User: u}, nil
+	})
+	c, err := customs.New(customs.WithStrategies(accept), customs.WithRules(customs.Protect("test.v1.*", "accept")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// variants are the benchmarks' baseline (no interceptor) and Customs.
+func variants(b *testing.B) []struct {
+	name string
+	c    *customs.Customs
+} {
+	return []struct {
+		name string
+		c    *customs.Customs
+	}{{"bare", nil}, {"customs", benchCustoms(b)}}
+}
+
+func BenchmarkGRPCUnary(b *testing.B) {
+	for _, v := range variants(b) {
+		b.Run(v.name, func(b *testing.B) {
+			st := grpcStack(b, v.name, serveGRPC(b, v.c, false))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, code, _ := st.unary(b.Context(), "/test.v1.Echo/Echo", "Bearer x"); code != 0 {
+					b.Fatal(code)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkGRPCStream(b *testing.B) {
+	for _, v := range variants(b) {
+		b.Run(v.name, func(b *testing.B) {
+			st := grpcStack(b, v.name, serveGRPC(b, v.c, false))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, code := st.stream(b.Context(), "/test.v1.Echo/Count", "Bearer x"); code != 0 {
+					b.Fatal(code)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkConnectUnary(b *testing.B) {
+	for _, v := range variants(b) {
+		b.Run(v.name, func(b *testing.B) {
+			url, hc := serveHTTP(b, newConnectMux(v.c), true)
+			st := connectStack(v.name, url, hc)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, code, _ := st.unary(b.Context(), "/test.v1.Echo/Echo", "Bearer x"); code != 0 {
+					b.Fatal(code)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkConnectStream(b *testing.B) {
+	for _, v := range variants(b) {
+		b.Run(v.name, func(b *testing.B) {
+			url, hc := serveHTTP(b, newConnectMux(v.c), true)
+			st := connectStack(v.name, url, hc)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, code := st.stream(b.Context(), "/test.v1.Echo/Count", "Bearer x"); code != 0 {
+					b.Fatal(code)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUnaryInterceptor measures the interceptor alone, without a
+// network: the cost Customs adds to every call.
+func BenchmarkUnaryInterceptor(b *testing.B) {
+	c := benchCustoms(b)
+	ic := c.UnaryServerInterceptor()
+	info := &grpc.UnaryServerInfo{FullMethod: "/test.v1.Echo/Echo"}
+	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer x"))
+	req := wrapperspb.String("hi")
+	handler := func(ctx context.Context, req any) (any, error) { return req, nil }
+	b.Run("bare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = handler(ctx, req)
+		}
+	})
+	b.Run("customs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ic(ctx, req, info, handler); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// fakeStream is the least a grpc.ServerStream can be.
+type fakeStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *fakeStream) Context() context.Context { return s.ctx }
+
+func BenchmarkStreamInterceptor(b *testing.B) {
+	c := benchCustoms(b)
+	ic := c.StreamServerInterceptor()
+	info := &grpc.StreamServerInfo{FullMethod: "/test.v1.Echo/Count", IsServerStream: true}
+	ss := &fakeStream{ctx: context.Background()}
+	handler := func(any, grpc.ServerStream) error { return nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ic(nil, ss, info, handler); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
