@@ -2,9 +2,12 @@ package customs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Customs holds an application's strategies and rules, and makes the
@@ -31,6 +34,8 @@ type config struct {
 	logger             *slog.Logger
 	hook               func(context.Context, Event)
 	keepExpiredStreams bool
+	services           []protoreflect.ServiceDescriptor
+	errs               []error
 }
 
 // WithStrategies registers strategies. Their names must be unique.
@@ -82,7 +87,14 @@ func New(opts ...Option) (*Customs, error) {
 			return nil, err
 		}
 	}
-	if len(cfg.rules) == 0 {
+	if len(cfg.errs) > 0 {
+		return nil, errors.Join(cfg.errs...)
+	}
+	rules, err := mergeRules(cfg.rules, protoRules(cfg.services))
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 {
 		return nil, fmt.Errorf("%w: no rules: every method would be denied", ErrConfig)
 	}
 	c.rules = ruleTable{
@@ -90,7 +102,7 @@ func New(opts ...Option) (*Customs, error) {
 		services: map[string]*compiledRule{},
 		packages: map[string]*compiledRule{},
 	}
-	for _, r := range cfg.rules {
+	for _, r := range rules {
 		if err := c.addRule(r); err != nil {
 			return nil, err
 		}
@@ -115,14 +127,16 @@ func (c *Customs) addStrategy(s Strategy) error {
 
 func (c *Customs) addRule(r Rule) error {
 	kind, key, err := parsePattern(r.Pattern)
-	if err != nil {
-		return err
+	if err == nil {
+		var cr *compiledRule
+		if cr, err = c.compile(r); err == nil {
+			err = c.rules.add(kind, key, cr)
+		}
 	}
-	cr, err := c.compile(r)
-	if err != nil {
-		return err
+	if err != nil && r.fromProto {
+		return fmt.Errorf("%w (customs.v1 option of %s)", err, r.Pattern)
 	}
-	return c.rules.add(kind, key, cr)
+	return err
 }
 
 // compile resolves a rule's strategy names.

@@ -28,6 +28,8 @@ type Rule struct {
 	Strategies []string
 	// Scopes are required of the authenticated identity, all of them.
 	Scopes []string
+
+	fromProto bool // declared by a customs.v1 option, for error messages
 }
 
 // Protect returns a rule that protects the methods matched by pattern with
