@@ -162,7 +162,7 @@ func (c *Customs) compile(r Rule) (*compiledRule, error) {
 		seen[name] = true
 		cr.strategies = append(cr.strategies, s)
 		if ch, ok := s.(Challenger); ok && ch.Challenge() != "" {
-			cr.challenges = append(cr.challenges, ch.Challenge())
+			cr.challenges = append(cr.challenges, challenge{strategy: name, value: ch.Challenge()})
 		}
 		if _, ok := s.(MessageStrategy); ok {
 			cr.headerOnly = false

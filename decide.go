@@ -12,7 +12,7 @@ import (
 type refusal struct {
 	cause      error
 	strategy   string // whose failure decided, if any
-	challenges []string
+	challenges []challenge
 }
 
 func (r *refusal) Error() string { return r.cause.Error() }
@@ -80,7 +80,7 @@ func (c *Customs) admit(ctx context.Context, rule *compiledRule, s Strategy, id 
 			strategy: id.Strategy,
 		}
 		if sc, ok := s.(ScopeChallenger); ok {
-			r.challenges = []string{sc.ScopeChallenge(rule.scopes)}
+			r.challenges = []challenge{{strategy: id.Strategy, value: sc.ScopeChallenge(rule.scopes)}}
 		}
 		return nil, nil, r
 	}
@@ -88,16 +88,28 @@ func (c *Customs) admit(ctx context.Context, rule *compiledRule, s Strategy, id 
 	return idc, idc, nil
 }
 
-// challenges returns the challenges carried by a refusal.
+// challenges returns the challenges of a refusal: one per strategy of the
+// rule, where the strategy whose failure decided may have replaced its own
+// with a more precise one (see [Challenge]).
 func challenges(err error) []string {
 	var r *refusal
-	if errors.As(err, &r) {
-		if ch, ok := challengeOf(r.cause); ok {
-			return append([]string{ch}, r.challenges...)
-		}
-		return r.challenges
+	if !errors.As(err, &r) {
+		return nil
 	}
-	return nil
+	precise, ok := challengeOf(r.cause)
+	out := make([]string, 0, len(r.challenges)+1)
+	for _, ch := range r.challenges {
+		if ok && ch.strategy == r.strategy {
+			out = append(out, precise)
+			ok = false
+			continue
+		}
+		out = append(out, ch.value)
+	}
+	if ok {
+		out = append([]string{precise}, out...)
+	}
+	return out
 }
 
 // expiring reports whether a stream opened with idc must end when its

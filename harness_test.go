@@ -63,6 +63,8 @@ func (s *tokenStrategy) Authenticate(_ context.Context, call customs.Call) (cust
 		return customs.Identity{}, errors.Join(customs.ErrUnavailable, errors.New("idp timeout"))
 	case "denied":
 		return customs.Identity{}, customs.ErrPermissionDenied
+	case "expired":
+		return customs.Identity{}, customs.Challenge(customs.ErrCredentialsExpired, `Bearer realm="test", error="invalid_token"`)
 	case "nouser":
 		return customs.Identity{}, nil
 	}

@@ -30,6 +30,7 @@ func TestCallsOnEveryStack(t *testing.T) {
 		{"no credentials", "/test.v1.Echo/Echo", "", codes.Unauthenticated, "", `Bearer realm="test"`},
 		{"other scheme", "/test.v1.Echo/Echo", "Basic YTpi", codes.Unauthenticated, "", `Bearer realm="test"`},
 		{"bad credentials", "/test.v1.Echo/Echo", "Bearer mallory", codes.Unauthenticated, "", `Bearer realm="test"`},
+		{"precise challenge", "/test.v1.Echo/Echo", "Bearer expired", codes.Unauthenticated, "", `Bearer realm="test", error="invalid_token"`},
 		{"malformed credentials", "/test.v1.Echo/Echo", "Bearer a b", codes.Unauthenticated, "", `Bearer realm="test"`},
 		{"open method", "/test.v1.Echo/Ping", "", codes.OK, "anonymous:hi", ""},
 		{"open method ignores credentials", "/test.v1.Echo/Ping", "Bearer mallory", codes.OK, "anonymous:hi", ""},

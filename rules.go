@@ -74,9 +74,14 @@ type compiledRule struct {
 	open       bool
 	strategies []Strategy
 	scopes     []string
-	challenges []string
+	challenges []challenge
 	// headerOnly is true when no strategy reads the request message.
 	headerOnly bool
+}
+
+// challenge is the WWW-Authenticate challenge of one strategy.
+type challenge struct {
+	strategy, value string
 }
 
 // parsePattern validates a pattern and returns its kind and lookup key.
