@@ -110,12 +110,21 @@ func (s *Strategy[U]) Authenticate(ctx context.Context, call customs.Call) (cust
 // control characters with an error wrapping
 // customs.ErrMalformedCredentials that never quotes the input.
 func Parse(token string) (username, password string, err error) {
-	if base64.StdEncoding.DecodedLen(len(token)) > MaxCredentialsSize {
+	// DecodedLen counts padding as data and would refuse a pair of exactly
+	// the cap: bound the token first, and the decoded pair after.
+	if len(token) > base64.StdEncoding.EncodedLen(MaxCredentialsSize) {
 		return "", "", fmt.Errorf("%w: basic credentials too long", customs.ErrMalformedCredentials)
+	}
+	// The decoder skips CR and LF, which token68 does not allow.
+	if strings.ContainsAny(token, "\r\n") {
+		return "", "", fmt.Errorf("%w: basic credentials are not base64", customs.ErrMalformedCredentials)
 	}
 	raw, err := base64.StdEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return "", "", fmt.Errorf("%w: basic credentials are not base64", customs.ErrMalformedCredentials)
+	}
+	if len(raw) > MaxCredentialsSize {
+		return "", "", fmt.Errorf("%w: basic credentials too long", customs.ErrMalformedCredentials)
 	}
 	pair := string(raw)
 	username, password, ok := strings.Cut(pair, ":")
