@@ -1,0 +1,153 @@
+// Command connect is a connect-go server protected by Customs. One port
+// serves the Connect, gRPC and gRPC-Web protocols over HTTP/1.1 and over
+// HTTP/2 without TLS (h2c), with the standard library's http.Server alone.
+// Login needs a username and password in the request (Local), the
+// demo.bank.* safe zone needs Basic credentials, and the public, health and
+// reflection services are open. Customs.Middleware refuses calls before
+// their body is read; the Connect interceptor runs the Local strategy,
+// which reads the request message. At start-up the server checks that every
+// mounted method has a rule.
+//
+// Run it with -demo to start it on a free loopback port, call it over each
+// protocol, print what each call got, and exit: 0 if every outcome was the
+// expected one, 1 otherwise.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/examples/internal/demo"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	demoMode := flag.Bool("demo", false,
+		"serve on a free loopback port, call the server, print the outcomes and exit")
+	flag.Parse()
+
+	level := slog.LevelInfo
+	if *demoMode {
+		level = slog.LevelWarn // keep the outcomes readable
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, logger, *addr, *demoMode)
+	stop()
+	if err != nil {
+		logger.Error("connect", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run builds the server and either serves until ctx ends or plays the demo.
+func run(ctx context.Context, logger *slog.Logger, addr string, demoMode bool) error {
+	handler, err := newHandler(logger)
+	if err != nil {
+		return err
+	}
+	if demoMode {
+		addr = "127.0.0.1:0"
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true) // h2c, for gRPC without TLS
+	server := &http.Server{
+		Handler:           handler,
+		Protocols:         &protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(lis) }()
+	defer server.Close()
+	logger.Info("serving Connect, gRPC and gRPC-Web", "addr", lis.Addr().String())
+
+	if demoMode {
+		return playDemo(ctx, "http://"+lis.Addr().String())
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return server.Shutdown(shutdownCtx)
+	}
+}
+
+// newHandler returns the mux of the demo, health and reflection services,
+// wrapped in Customs.Middleware.
+func newHandler(logger *slog.Logger) (http.Handler, error) {
+	c, err := demo.NewCustoms(logger)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	var paths []string
+	for _, h := range demo.ConnectHandlers(connect.WithInterceptors(c.ConnectInterceptor())) {
+		mux.Handle(h.Path, h.Handler)
+		paths = append(paths, h.Path)
+	}
+	services := []string{demo.AuthService, demo.PublicService, demo.BankService}
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	reflector := grpcreflect.NewStaticReflector(services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	// Fail at start-up, not at the first request, if a method has no rule.
+	methods, err := customs.ConnectMethods(paths...)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Check(append(methods, healthAndReflectionMethods()...)); err != nil {
+		return nil, err
+	}
+	return c.Middleware(mux), nil
+}
+
+// healthAndReflectionMethods lists the methods of the grpchealth and
+// grpcreflect handlers. Those packages register no descriptors for their
+// services, so customs.ConnectMethods cannot find them.
+func healthAndReflectionMethods() []customs.Method {
+	const info = "/ServerReflectionInfo"
+	return []customs.Method{
+		{Procedure: "/" + grpchealth.HealthV1ServiceName + "/Check"},
+		{Procedure: "/" + grpchealth.HealthV1ServiceName + "/Watch", Stream: true},
+		{Procedure: "/" + grpcreflect.ReflectV1ServiceName + info, Stream: true},
+		{Procedure: "/" + grpcreflect.ReflectV1AlphaServiceName + info, Stream: true},
+	}
+}
+
+// errDemoFailed means an outcome of the demo was not the expected one.
+var errDemoFailed = errors.New("demo: some outcomes were not the expected ones")
+
+// playDemo calls the server at baseURL over each protocol and prints the
+// outcomes.
+func playDemo(ctx context.Context, baseURL string) error {
+	ok := true
+	for _, p := range clientProtocols() {
+		client := newClient(p.httpClient, baseURL, p.option)
+		ok = demo.Run(ctx, os.Stdout, p.name, client) && ok
+	}
+	if !ok {
+		return errDemoFailed
+	}
+	fmt.Println("all outcomes as expected")
+	return nil
+}
