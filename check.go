@@ -120,20 +120,40 @@ func ServiceMethods(services ...protoreflect.ServiceDescriptor) []Method {
 // ConnectMethods lists the methods of the services mounted on a Connect
 // mux, from the paths the generated New...Handler functions return (like
 // "/acme.billing.v1.Billing/"), or from service names. The services must be
-// linked into the program: their descriptors are looked up in
-// protoregistry.GlobalFiles.
+// linked into the program, their descriptors found in
+// protoregistry.GlobalFiles; the health and reflection services of
+// connectrpc.com/grpchealth and connectrpc.com/grpcreflect, which link no
+// descriptors, are known without.
 func ConnectMethods(paths ...string) ([]Method, error) {
-	var services []protoreflect.ServiceDescriptor
+	var methods []Method
 	var errs []error
 	for _, p := range paths {
-		name := protoreflect.FullName(strings.Trim(p, "/"))
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(name)
-		sd, ok := d.(protoreflect.ServiceDescriptor)
-		if err != nil || !ok {
-			errs = append(errs, fmt.Errorf("customs: no service %q linked into the program", name))
+		name := strings.Trim(p, "/")
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+		if sd, ok := d.(protoreflect.ServiceDescriptor); ok && err == nil {
+			methods = append(methods, ServiceMethods(sd)...)
 			continue
 		}
-		services = append(services, sd)
+		if known, ok := wellKnownMethods(name); ok {
+			methods = append(methods, known...)
+			continue
+		}
+		errs = append(errs, fmt.Errorf("customs: no service %q linked into the program", name))
 	}
-	return ServiceMethods(services...), errors.Join(errs...)
+	return methods, errors.Join(errs...)
+}
+
+// wellKnownMethods lists the methods that connect-go's health and
+// reflection handlers serve.
+func wellKnownMethods(service string) ([]Method, bool) {
+	switch service {
+	case HealthService:
+		return []Method{
+			{Procedure: "/" + HealthService + "/Check"},
+			{Procedure: "/" + HealthService + "/Watch", Stream: true},
+		}, true
+	case ReflectionService, ReflectionServiceV1Alpha:
+		return []Method{{Procedure: "/" + service + "/ServerReflectionInfo", Stream: true}}, true
+	}
+	return nil, false
 }

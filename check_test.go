@@ -121,3 +121,18 @@ func TestCheckReportsMessageStrategiesOnStreams(t *testing.T) {
 		t.Fatalf("misfit = %q, want %q", ce.Misfit, want)
 	}
 }
+
+func TestConnectMethodsKnowsHealthAndReflection(t *testing.T) {
+	t.Parallel()
+	got, err := customs.ConnectMethods(customs.ReflectionService, "/"+customs.ReflectionServiceV1Alpha+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []customs.Method{
+		{Procedure: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", Stream: true},
+		{Procedure: "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", Stream: true},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ConnectMethods = %v, want %v", got, want)
+	}
+}

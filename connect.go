@@ -150,22 +150,30 @@ func (c *Customs) Middleware(next http.Handler) http.Handler {
 			header:    Header{http: r.Header},
 			peerAddr:  r.RemoteAddr,
 		}
-		ctx, idc, err := c.authenticate(r.Context(), call)
-		switch {
-		case err == nil && idc == nil:
+		if _, ok := c.decided(r.Context()); ok {
 			next.ServeHTTP(w, r)
-		case err == nil:
-			next.ServeHTTP(w, r.WithContext(ctx))
-		default:
-			if rule := c.rules.resolve(call.procedure); rule != nil && !rule.headerOnly {
-				if c.connectInterceptors.Load() > 0 {
-					next.ServeHTTP(w, r) // the interceptor runs the message strategies
-					return
-				}
-				err = &refusal{cause: fmt.Errorf("%w: rule %q has a message strategy but no Connect interceptor was made",
-					ErrInternal, rule.pattern)}
+			return
+		}
+		start := c.now()
+		rule := c.rules.resolve(call.procedure)
+		ctx, idc, err := c.decide(r.Context(), rule, call)
+		if err != nil && rule != nil && !rule.headerOnly {
+			if c.connectInterceptors.Load() > 0 {
+				// The interceptor runs the message strategies, and reports.
+				next.ServeHTTP(w, r)
+				return
 			}
+			err = &refusal{cause: fmt.Errorf("%w: rule %q has a message strategy but no Connect interceptor was made",
+				ErrInternal, rule.pattern)}
+		}
+		c.report(r.Context(), call, rule, idc, err, start)
+		switch {
+		case err != nil:
 			writeRefusal(w, r, ew, err)
+		case idc == nil:
+			next.ServeHTTP(w, r)
+		default:
+			next.ServeHTTP(w, r.WithContext(ctx))
 		}
 	})
 }

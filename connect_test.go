@@ -6,8 +6,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
 )
@@ -172,5 +175,69 @@ func TestUserFromWrongType(t *testing.T) {
 	}
 	if _, ok := customs.UserFrom[*user](context.Background()); ok {
 		t.Fatal("UserFrom found a user in an empty context")
+	}
+}
+
+// passphrase is a message strategy, like Local: the request's value is the
+// credential.
+type passphrase struct{}
+
+func (passphrase) Name() string  { return "passphrase" }
+func (passphrase) ReadsMessage() {}
+
+func (passphrase) Authenticate(_ context.Context, call customs.Call) (customs.Identity, error) {
+	msg, ok := call.Message().(*wrapperspb.StringValue)
+	switch {
+	case !ok || msg.GetValue() == "":
+		return customs.Identity{}, customs.ErrNoCredentials
+	case msg.GetValue() != "open-sesame":
+		return customs.Identity{}, customs.ErrInvalidCredentials
+	}
+	return customs.Identity{User: &user{Name: "ali"}}, nil
+}
+
+// When a rule has a message strategy, Middleware leaves the decision to the
+// interceptor: one decision is reported per call, by the interceptor.
+func TestMiddlewareDefersMessageStrategies(t *testing.T) {
+	t.Parallel()
+	var events []customs.Event
+	var mu sync.Mutex
+	c, err := customs.New(
+		customs.WithStrategies(newTokenStrategy(), passphrase{}),
+		customs.WithRules(customs.Protect("test.v1.*", "token", "passphrase")),
+		customs.WithEventHook(func(_ context.Context, ev customs.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, ev)
+		}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, hc := serveHTTP(t, c.Middleware(newConnectMux(c)), false)
+	tests := []struct {
+		body, auth string
+		status     int
+		outcome    customs.Outcome
+		strategy   string
+	}{
+		{`"open-sesame"`, "", 200, customs.OutcomeAuthenticated, "passphrase"},
+		{`"open-sesame"`, "Bearer alice", 200, customs.OutcomeAuthenticated, "token"},
+		{`"wrong"`, "", 401, customs.OutcomeRefused, "passphrase"},
+		{`""`, "", 401, customs.OutcomeRefused, ""},
+	}
+	for _, tt := range tests {
+		mu.Lock()
+		events = nil
+		mu.Unlock()
+		res, body := post(t, hc, url+"/test.v1.Echo/Echo", tt.auth, tt.body)
+		if res.StatusCode != tt.status {
+			t.Fatalf("%s: status %d, want %d (%s)", tt.body, res.StatusCode, tt.status, body)
+		}
+		mu.Lock()
+		if len(events) != 1 || events[0].Outcome != tt.outcome || events[0].Strategy != tt.strategy {
+			t.Errorf("%s %q: events = %+v, want one %v by %q", tt.body, tt.auth, events, tt.outcome, tt.strategy)
+		}
+		mu.Unlock()
 	}
 }

@@ -25,17 +25,41 @@ type ScopeChallenger interface {
 	ScopeChallenge(required []string) string
 }
 
-// authenticate applies the call's rule. It returns the context the handler
-// runs with, and the identity when a strategy authenticated the call.
+// authenticate applies the call's rule and reports the decision. It
+// returns the context the handler runs with, and the identity when a
+// strategy authenticated the call.
 func (c *Customs) authenticate(ctx context.Context, call Call) (context.Context, *identityContext, error) {
-	if c.hook == nil && c.logger == nil {
-		return c.decide(ctx, c.rules.resolve(call.procedure), call)
+	if prior, ok := c.decided(ctx); ok {
+		return ctx, prior, nil
 	}
-	start := time.Now()
+	start := c.now()
 	rule := c.rules.resolve(call.procedure)
 	next, idc, err := c.decide(ctx, rule, call)
-	c.observe(ctx, call, rule, idc, err, time.Since(start))
+	c.report(ctx, call, rule, idc, err, start)
 	return next, idc, err
+}
+
+// now returns the time a decision starts, when someone will be told how
+// long it took.
+func (c *Customs) now() time.Time {
+	if c.hook == nil && c.logger == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// report tells the event hook and the logger about a decision.
+func (c *Customs) report(
+	ctx context.Context,
+	call Call,
+	rule *compiledRule,
+	idc *identityContext,
+	err error,
+	start time.Time,
+) {
+	if c.hook != nil || c.logger != nil {
+		c.observe(ctx, call, rule, idc, err, time.Since(start))
+	}
 }
 
 // decide runs the rule's strategies in order; the first to authenticate the
@@ -46,10 +70,6 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call Call) (co
 		return nil, nil, &refusal{cause: ErrNoRule}
 	case rule.open:
 		return ctx, nil, nil
-	}
-	if prior, ok := identityFrom(ctx); ok && prior.owner == c {
-		// Middleware authenticated this call already, against this rule.
-		return ctx, prior, nil
 	}
 	var worst error
 	var worstBy string
@@ -69,6 +89,13 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call Call) (co
 		worst = ErrNoCredentials
 	}
 	return nil, nil, &refusal{cause: worst, strategy: worstBy, challenges: rule.challenges}
+}
+
+// decided returns the identity this Customs' Middleware put in the context
+// of the call, which it has authenticated and reported already.
+func (c *Customs) decided(ctx context.Context) (*identityContext, bool) {
+	prior, ok := identityFrom(ctx)
+	return prior, ok && prior.owner == c
 }
 
 // admit checks the rule's scopes and puts the identity in the context.
