@@ -3,6 +3,7 @@ package customs
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -186,4 +187,45 @@ func BenchmarkResolve(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzResolve feeds procedure names as a caller sends them (gRPC :path,
+// HTTP paths) to the rule table: it never panics, resolves only well-formed
+// procedures, and resolves each to a rule whose pattern matches it.
+func FuzzResolve(f *testing.F) {
+	for _, s := range []string{"/acme.billing.v1.Billing/Get", "/a.B/C", "//", "/a/b/c", "/acme.billing.v1.Billing/", "/x.y.Z/../W", "/acme.Root/Get"} {
+		f.Add(s)
+	}
+	c := mustNew(f,
+		WithStrategies(accept("a")),
+		WithRules(
+			Protect("acme.billing.*", "a"),
+			Protect("acme.Root", "a"),
+			Open("/open.v1.Svc/Ping"),
+		),
+	)
+	f.Fuzz(func(t *testing.T, procedure string) {
+		r := c.rules.resolve(procedure)
+		if r == nil {
+			return
+		}
+		svc, method, ok := splitProcedure(procedure)
+		if !ok || !isFullName(svc) || !isIdent(method) {
+			t.Fatalf("malformed %q resolved to %q", procedure, r.pattern)
+		}
+		switch r.pattern {
+		case "acme.billing.*":
+			if !strings.HasPrefix(svc, "acme.billing.") {
+				t.Fatalf("%q matched %q", procedure, r.pattern)
+			}
+		case "acme.Root":
+			if svc != "acme.Root" {
+				t.Fatalf("%q matched %q", procedure, r.pattern)
+			}
+		case "/open.v1.Svc/Ping":
+			if procedure != r.pattern {
+				t.Fatalf("%q matched %q", procedure, r.pattern)
+			}
+		}
+	})
 }
