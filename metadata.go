@@ -58,10 +58,20 @@ func (h Header) values(key string) []string {
 		}
 		return h.http[textproto.CanonicalMIMEHeaderKey(key)]
 	case h.ctx != nil:
-		return metadata.ValueFromIncomingContext(h.ctx, strings.ToLower(key))
+		return metadata.ValueFromIncomingContext(h.ctx, lower(key))
 	default:
 		return nil
 	}
+}
+
+// lower returns key in lower case, without allocating when it already is.
+func lower(key string) string {
+	for i := 0; i < len(key); i++ {
+		if 'A' <= key[i] && key[i] <= 'Z' {
+			return strings.ToLower(key)
+		}
+	}
+	return key
 }
 
 // Get returns the first value of key, or "" when there is none.
@@ -91,7 +101,11 @@ func (h Header) Values(key string) []string {
 // it is not of the form `scheme 1*SP token68`. The scheme keeps the caller's
 // case: compare it with strings.EqualFold. Errors never quote the value.
 func (h Header) Authorization() (scheme, credentials string, err error) {
-	v := h.values("Authorization")
+	key := "Authorization"
+	if h.http == nil {
+		key = "authorization" // gRPC metadata keys are lower case
+	}
+	v := h.values(key)
 	switch len(v) {
 	case 0:
 		return "", "", ErrNoCredentials
