@@ -20,7 +20,8 @@ func (r *refusal) Unwrap() error { return r.cause }
 
 // ScopeChallenger is implemented by strategies that describe missing scopes
 // in their own challenge, like RFC 6750's
-// `Bearer error="insufficient_scope", scope="a b"`.
+// `Bearer error="insufficient_scope", scope="a b"`. ScopeChallenge must be
+// safe for concurrent use, and its result must hold no secret.
 type ScopeChallenger interface {
 	ScopeChallenge(required []string) string
 }

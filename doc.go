@@ -47,9 +47,25 @@
 // A [Strategy] reads credentials from a read-only view of the call, [Call],
 // and returns an [Identity] or an error. The first strategy that succeeds
 // wins; one that finds no credentials of its kind returns [ErrNoCredentials]
-// and the next is tried. Customs ships Basic and Local strategies (package
-// strategies/basic and strategies/local); an application writes its own with
-// [StrategyFunc].
+// and the next is tried. Customs ships the Basic, Local and JWT strategies
+// (packages strategies/basic, strategies/local and strategies/jwt, with
+// password hashing in package password); an application writes its own
+// with [StrategyFunc].
+//
+// # Rules in the API definition
+//
+// Rules can also live beside the methods they protect, as customs.v1
+// options in the .proto files (proto/customs/v1/options.proto):
+//
+//	service BillingService {
+//	  option (customs.v1.service) = {strategies: ["jwt"]};
+//	  rpc Status(StatusRequest) returns (StatusResponse) {
+//	    option (customs.v1.method) = {open: true};
+//	  }
+//	}
+//
+// [WithProtoRules] reads them from generated file descriptors; they merge
+// with the rules given in Go, and must agree with them.
 //
 // # Errors
 //

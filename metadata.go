@@ -3,8 +3,10 @@ package customs
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc/metadata"
@@ -229,3 +231,54 @@ func NewCall(procedure string, header http.Header, msg proto.Message) Call {
 		msg:       msg,
 	}
 }
+
+// String lists the header's keys; values are left out, since they may be
+// credentials.
+func (h Header) String() string {
+	return "customs.Header" + fmt.Sprint(h.keys())
+}
+
+// LogValue lists the header's keys, never their values.
+func (h Header) LogValue() slog.Value {
+	return slog.AnyValue(h.keys())
+}
+
+// keys returns the header's keys, sorted.
+func (h Header) keys() []string {
+	var keys []string
+	switch {
+	case h.http != nil:
+		for k := range h.http {
+			keys = append(keys, k)
+		}
+	case h.ctx != nil:
+		md, _ := metadata.FromIncomingContext(h.ctx)
+		for k := range md {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// String describes the call without its credentials.
+func (c Call) String() string {
+	return fmt.Sprintf("%s %s from %s, header %v", c.protocol, c.procedure, c.Peer(), c.header.keys())
+}
+
+// LogValue describes the call without its credentials.
+func (c Call) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("procedure", c.procedure),
+		slog.String("protocol", c.protocol.String()),
+		slog.String("peer", c.Peer()),
+		slog.Bool("stream", c.stream),
+		slog.Any("header", c.header.keys()),
+	)
+}
+
+// GoString is String, so that %#v does not print credentials either.
+func (c Call) GoString() string { return c.String() }
+
+// GoString is String, so that %#v does not print credentials either.
+func (h Header) GoString() string { return h.String() }

@@ -1,7 +1,10 @@
 package customs_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,6 +147,27 @@ func BenchmarkParseAuthorization(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := call.Header().Authorization(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestCallAndHeaderHideCredentials(t *testing.T) {
+	t.Parallel()
+	h := http.Header{"Authorization": {"Basic c2VjcmV0OnNlY3JldA=="}, "Cookie": {"session=s3cr3t"}}
+	call := customs.NewCall("/a.v1.B/C", h, nil)
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("call", "call", call, "header", call.Header())
+	for name, out := range map[string]string{
+		"String":        call.String(),
+		"Header.String": call.Header().String(),
+		"%v":            fmt.Sprintf("%v %+v %#v %#v", call, call.Header(), call, call.Header()),
+		"slog":          logs.String(),
+	} {
+		if strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "s3cr3t") {
+			t.Errorf("%s shows a credential: %s", name, out)
+		}
+		if !strings.Contains(out, "Authorization") {
+			t.Errorf("%s does not list the header keys: %s", name, out)
 		}
 	}
 }

@@ -62,7 +62,7 @@ func (id Identity) HasScopes(want []string) bool {
 // Challenger is implemented by strategies that tell a client how to
 // authenticate. The challenge, like `Basic realm="api"`, is sent in the
 // WWW-Authenticate header (Connect, HTTP) or trailer (gRPC) of a refused
-// call; it must hold no secret.
+// call; it must hold no secret. Challenge is called once, by [New].
 type Challenger interface {
 	Challenge() string
 }
@@ -71,7 +71,7 @@ type Challenger interface {
 // (see [Call.Message]). They run on unary calls only: a rule that would use
 // one on a streaming method is a configuration error reported by
 // [Customs.Check], and [Customs.Middleware] leaves them to the Connect
-// interceptor.
+// interceptor. Like every Strategy, they must be safe for concurrent use.
 type MessageStrategy interface {
 	Strategy
 	ReadsMessage()
