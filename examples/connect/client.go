@@ -11,6 +11,7 @@ import (
 	"github.com/customs-go/customs/examples/gen/demo/bank/v1/bankv1connect"
 	publicv1 "github.com/customs-go/customs/examples/gen/demo/public/v1"
 	"github.com/customs-go/customs/examples/gen/demo/public/v1/publicv1connect"
+	"github.com/customs-go/customs/examples/internal/demo"
 	"google.golang.org/grpc/codes"
 )
 
@@ -63,13 +64,32 @@ func (c *client) Hello(ctx context.Context) (string, error) {
 }
 
 // Login calls AuthService.Login.
-func (c *client) Login(ctx context.Context, username, password string) (string, error) {
+func (c *client) Login(ctx context.Context, username, password string) (string, demo.Tokens, error) {
 	req := connect.NewRequest(&authv1.LoginRequest{Username: username, Password: password})
 	res, err := c.auth.Login(ctx, req)
 	if err != nil {
-		return "", err
+		return "", demo.Tokens{}, err
 	}
-	return res.Msg.GetGreeting(), nil
+	tokens := demo.Tokens{
+		AccessToken:  res.Msg.GetAccessToken(),
+		RefreshToken: res.Msg.GetRefreshToken(),
+		ExpiresIn:    res.Msg.GetExpiresIn(),
+	}
+	return res.Msg.GetGreeting(), tokens, nil
+}
+
+// Refresh calls AuthService.Refresh.
+func (c *client) Refresh(ctx context.Context, refreshToken string) (demo.Tokens, error) {
+	req := connect.NewRequest(&authv1.RefreshRequest{RefreshToken: refreshToken})
+	res, err := c.auth.Refresh(ctx, req)
+	if err != nil {
+		return demo.Tokens{}, err
+	}
+	return demo.Tokens{
+		AccessToken:  res.Msg.GetAccessToken(),
+		RefreshToken: res.Msg.GetRefreshToken(),
+		ExpiresIn:    res.Msg.GetExpiresIn(),
+	}, nil
 }
 
 // Balance calls BankService.GetBalance.

@@ -1,12 +1,14 @@
 // Command connect is a connect-go server protected by Customs. One port
 // serves the Connect, gRPC and gRPC-Web protocols over HTTP/1.1 and over
 // HTTP/2 without TLS (h2c), with the standard library's http.Server alone.
-// Login needs a username and password in the request (Local), the
-// demo.bank.* safe zone needs Basic credentials, and the public, health and
-// reflection services are open. Customs.Middleware refuses calls before
-// their body is read; the Connect interceptor runs the Local strategy,
-// which reads the request message. At start-up the server checks that every
-// mounted method has a rule.
+// The rules are declared in the demo protos (customs.v1 options): Login
+// needs a username and password in the request (Local) and returns a JWT
+// access token and a refresh token; Refresh exchanges the refresh token
+// for new tokens; BankService needs the access token (JWT) or Basic
+// credentials; the public, health and reflection services are open.
+// Customs.Middleware refuses calls before their body is read; the Connect
+// interceptor runs the Local strategy, which reads the request message. At
+// start-up the server checks that every mounted method has a rule.
 //
 // Run it with -demo to start it on a free loopback port, call it over each
 // protocol, print what each call got, and exit: 0 if every outcome was the
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,7 +57,7 @@ func main() {
 
 // run builds the server and either serves until ctx ends or plays the demo.
 func run(ctx context.Context, logger *slog.Logger, addr string, demoMode bool) error {
-	handler, err := newHandler(logger)
+	handler, app, err := newHandler(logger)
 	if err != nil {
 		return err
 	}
@@ -79,7 +82,7 @@ func run(ctx context.Context, logger *slog.Logger, addr string, demoMode bool) e
 	logger.Info("serving Connect, gRPC and gRPC-Web", "addr", lis.Addr().String())
 
 	if demoMode {
-		return playDemo(ctx, "http://"+lis.Addr().String())
+		return playDemo(ctx, os.Stdout, "http://"+lis.Addr().String(), app)
 	}
 	select {
 	case err := <-served:
@@ -93,61 +96,56 @@ func run(ctx context.Context, logger *slog.Logger, addr string, demoMode bool) e
 
 // newHandler returns the mux of the demo, health and reflection services,
 // wrapped in Customs.Middleware.
-func newHandler(logger *slog.Logger) (http.Handler, error) {
-	c, err := demo.NewCustoms(logger)
+func newHandler(logger *slog.Logger, opts ...demo.Option) (http.Handler, *demo.App, error) {
+	app, err := demo.New(logger, opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	c := app.Customs
 	mux := http.NewServeMux()
 	var paths []string
-	for _, h := range demo.ConnectHandlers(connect.WithInterceptors(c.ConnectInterceptor())) {
-		mux.Handle(h.Path, h.Handler)
-		paths = append(paths, h.Path)
+	handle := func(path string, h http.Handler) {
+		mux.Handle(path, h)
+		paths = append(paths, path)
+	}
+	for _, h := range app.ConnectHandlers(connect.WithInterceptors(c.ConnectInterceptor())) {
+		handle(h.Path, h.Handler)
 	}
 	services := []string{demo.AuthService, demo.PublicService, demo.BankService}
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
 	reflector := grpcreflect.NewStaticReflector(services...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	handle(grpcreflect.NewHandlerV1(reflector))
+	handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
 	// Fail at start-up, not at the first request, if a method has no rule.
 	methods, err := customs.ConnectMethods(paths...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := c.Check(append(methods, healthAndReflectionMethods()...)); err != nil {
-		return nil, err
+	if err := c.Check(methods); err != nil {
+		return nil, nil, err
 	}
-	return c.Middleware(mux), nil
-}
-
-// healthAndReflectionMethods lists the methods of the grpchealth and
-// grpcreflect handlers. Those packages register no descriptors for their
-// services, so customs.ConnectMethods cannot find them.
-func healthAndReflectionMethods() []customs.Method {
-	const info = "/ServerReflectionInfo"
-	return []customs.Method{
-		{Procedure: "/" + grpchealth.HealthV1ServiceName + "/Check"},
-		{Procedure: "/" + grpchealth.HealthV1ServiceName + "/Watch", Stream: true},
-		{Procedure: "/" + grpcreflect.ReflectV1ServiceName + info, Stream: true},
-		{Procedure: "/" + grpcreflect.ReflectV1AlphaServiceName + info, Stream: true},
-	}
+	return c.Middleware(mux), app, nil
 }
 
 // errDemoFailed means an outcome of the demo was not the expected one.
 var errDemoFailed = errors.New("demo: some outcomes were not the expected ones")
 
 // playDemo calls the server at baseURL over each protocol and prints the
-// outcomes.
-func playDemo(ctx context.Context, baseURL string) error {
+// outcomes to w.
+func playDemo(ctx context.Context, w io.Writer, baseURL string, app *demo.App) error {
+	expired, err := app.ExpiredAccessToken(ctx, "bob")
+	if err != nil {
+		return err
+	}
 	ok := true
 	for _, p := range clientProtocols() {
 		client := newClient(p.httpClient, baseURL, p.option)
-		ok = demo.Run(ctx, os.Stdout, p.name, client) && ok
+		ok = demo.Run(ctx, w, p.name, client, expired) && ok
 	}
 	if !ok {
 		return errDemoFailed
 	}
-	fmt.Println("all outcomes as expected")
+	fmt.Fprintln(w, "all outcomes as expected")
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	authv1 "github.com/customs-go/customs/examples/gen/demo/auth/v1"
 	bankv1 "github.com/customs-go/customs/examples/gen/demo/bank/v1"
 	publicv1 "github.com/customs-go/customs/examples/gen/demo/public/v1"
+	"github.com/customs-go/customs/examples/internal/demo"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -48,9 +49,25 @@ func (c *client) Hello(ctx context.Context) (string, error) {
 }
 
 // Login calls AuthService.Login.
-func (c *client) Login(ctx context.Context, username, password string) (string, error) {
+func (c *client) Login(ctx context.Context, username, password string) (string, demo.Tokens, error) {
 	res, err := c.auth.Login(ctx, &authv1.LoginRequest{Username: username, Password: password})
-	return res.GetGreeting(), err
+	tokens := demo.Tokens{
+		AccessToken:  res.GetAccessToken(),
+		RefreshToken: res.GetRefreshToken(),
+		ExpiresIn:    res.GetExpiresIn(),
+	}
+	return res.GetGreeting(), tokens, err
+}
+
+// Refresh calls AuthService.Refresh.
+func (c *client) Refresh(ctx context.Context, refreshToken string) (demo.Tokens, error) {
+	res, err := c.auth.Refresh(ctx, &authv1.RefreshRequest{RefreshToken: refreshToken})
+	tokens := demo.Tokens{
+		AccessToken:  res.GetAccessToken(),
+		RefreshToken: res.GetRefreshToken(),
+		ExpiresIn:    res.GetExpiresIn(),
+	}
+	return tokens, err
 }
 
 // Balance calls BankService.GetBalance.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"connectrpc.com/connect"
+	"github.com/customs-go/customs"
 	authv1 "github.com/customs-go/customs/examples/gen/demo/auth/v1"
 	"github.com/customs-go/customs/examples/gen/demo/auth/v1/authv1connect"
 	bankv1 "github.com/customs-go/customs/examples/gen/demo/bank/v1"
@@ -22,12 +23,12 @@ type Handler struct {
 
 // ConnectHandlers returns the Connect handlers of the three demo services,
 // built with opts (pass the Customs interceptor here).
-func ConnectHandlers(opts ...connect.HandlerOption) []Handler {
+func (a *App) ConnectHandlers(opts ...connect.HandlerOption) []Handler {
 	var hs []Handler
 	add := func(path string, h http.Handler) { hs = append(hs, Handler{path, h}) }
-	add(authv1connect.NewAuthServiceHandler(connectAuth{}, opts...))
-	add(publicv1connect.NewPublicServiceHandler(connectPublic{}, opts...))
-	add(bankv1connect.NewBankServiceHandler(connectBank{}, opts...))
+	add(authv1connect.NewAuthServiceHandler(connectAuth{a.svc}, opts...))
+	add(publicv1connect.NewPublicServiceHandler(connectPublic{a.svc}, opts...))
+	add(bankv1connect.NewBankServiceHandler(connectBank{a.svc}, opts...))
 	return hs
 }
 
@@ -38,6 +39,13 @@ func (c connectAuth) Login(
 	_ *connect.Request[authv1.LoginRequest],
 ) (*connect.Response[authv1.LoginResponse], error) {
 	return respond(c.login(ctx))
+}
+
+func (c connectAuth) Refresh(
+	ctx context.Context,
+	req *connect.Request[authv1.RefreshRequest],
+) (*connect.Response[authv1.RefreshResponse], error) {
+	return respond(c.refresh(ctx, req.Msg))
 }
 
 type connectPublic struct{ service }
@@ -74,11 +82,15 @@ func respond[T any](msg *T, err error) (*connect.Response[T], error) {
 	return connect.NewResponse(msg), nil
 }
 
-// connectError gives the service's own errors a Connect code; other errors
-// pass through.
+// connectError gives the service's own errors a Connect code and a fixed
+// message; other errors pass through.
 func connectError(err error) error {
-	if errors.Is(err, errNoUser) {
+	switch {
+	case errors.Is(err, errNoUser):
 		return connect.NewError(connect.CodeUnauthenticated, errors.New("unauthenticated"))
+	case errors.Is(err, errRefused):
+		code := customs.ConnectCode(err)
+		return connect.NewError(code, errors.New(code.String()))
 	}
 	return err
 }

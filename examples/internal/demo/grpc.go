@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/customs-go/customs"
 	authv1 "github.com/customs-go/customs/examples/gen/demo/auth/v1"
 	bankv1 "github.com/customs-go/customs/examples/gen/demo/bank/v1"
 	publicv1 "github.com/customs-go/customs/examples/gen/demo/public/v1"
@@ -13,10 +14,10 @@ import (
 )
 
 // RegisterGRPC registers the three demo services on a grpc-go server.
-func RegisterGRPC(s grpc.ServiceRegistrar) {
-	authv1.RegisterAuthServiceServer(s, grpcAuth{})
-	publicv1.RegisterPublicServiceServer(s, grpcPublic{})
-	bankv1.RegisterBankServiceServer(s, grpcBank{})
+func (a *App) RegisterGRPC(s grpc.ServiceRegistrar) {
+	authv1.RegisterAuthServiceServer(s, grpcAuth{service: a.svc})
+	publicv1.RegisterPublicServiceServer(s, grpcPublic{service: a.svc})
+	bankv1.RegisterBankServiceServer(s, grpcBank{service: a.svc})
 }
 
 type grpcAuth struct {
@@ -29,6 +30,14 @@ func (g grpcAuth) Login(
 	_ *authv1.LoginRequest,
 ) (*authv1.LoginResponse, error) {
 	res, err := g.login(ctx)
+	return res, grpcStatus(err)
+}
+
+func (g grpcAuth) Refresh(
+	ctx context.Context,
+	req *authv1.RefreshRequest,
+) (*authv1.RefreshResponse, error) {
+	res, err := g.refresh(ctx, req)
 	return res, grpcStatus(err)
 }
 
@@ -64,11 +73,14 @@ func (g grpcBank) WatchTransactions(
 	return grpcStatus(g.transactions(stream.Context(), stream.Send))
 }
 
-// grpcStatus gives the service's own errors a gRPC code; errors that already
-// carry a status pass through.
+// grpcStatus gives the service's own errors a gRPC code and a fixed
+// message; errors that already carry a status pass through.
 func grpcStatus(err error) error {
-	if errors.Is(err, errNoUser) {
+	switch {
+	case errors.Is(err, errNoUser):
 		return status.Error(codes.Unauthenticated, "unauthenticated")
+	case errors.Is(err, errRefused):
+		return status.Error(customs.GRPCCode(err), customs.ConnectCode(err).String())
 	}
 	return err
 }

@@ -1,7 +1,8 @@
 // Package demo holds the pieces the Customs examples share: an in-memory
-// user store with argon2id password hashes, one implementation of the demo
-// services for grpc-go and connect-go, and the client-side scenario that the
-// -demo flag runs against a live server.
+// user store with argon2id password hashes, the Customs and the token
+// signer of the demo, one implementation of the demo services for grpc-go
+// and connect-go, and the client-side scenario that the -demo flag runs
+// against a live server.
 package demo
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/customs-go/customs"
 	"github.com/customs-go/customs/password"
+	"github.com/customs-go/customs/strategies/jwt"
 )
 
 // Account is a demo user as written in the documentation: a name, a
@@ -106,4 +108,24 @@ func (u *Users) Validate(_ context.Context, name, pw string) (*User, error) {
 	default:
 		return nil, fmt.Errorf("%w: demo: %w", customs.ErrInternal, err)
 	}
+}
+
+// FromClaims returns the user a verified access token names in its sub
+// claim; it is the callback of the JWT strategy. A user who no longer
+// exists is refused, whatever the token says.
+func (u *Users) FromClaims(_ context.Context, claims jwt.Claims) (*User, error) {
+	stored, ok := u.byName[claims.Subject]
+	if !ok {
+		return nil, fmt.Errorf("%w: demo: token of an unknown user", customs.ErrInvalidCredentials)
+	}
+	return stored.user, nil
+}
+
+// StillValid refuses to refresh the tokens of a user who no longer exists;
+// it is the refresh check of the token signer.
+func (u *Users) StillValid(_ context.Context, g jwt.Grant) (jwt.Grant, error) {
+	if _, ok := u.byName[g.Subject]; !ok {
+		return jwt.Grant{}, fmt.Errorf("%w: demo: refresh for an unknown user", customs.ErrInvalidCredentials)
+	}
+	return g, nil
 }

@@ -9,6 +9,7 @@
 package authv1
 
 import (
+	_ "github.com/customs-go/customs/proto/customs/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -78,13 +79,19 @@ func (x *LoginRequest) GetPassword() string {
 	return ""
 }
 
-// LoginResponse says who signed in.
+// LoginResponse says who signed in, with the tokens for later calls.
 type LoginResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The name of the authenticated user.
 	User string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	// A greeting for the user.
-	Greeting      string `protobuf:"bytes,2,opt,name=greeting,proto3" json:"greeting,omitempty"`
+	Greeting string `protobuf:"bytes,2,opt,name=greeting,proto3" json:"greeting,omitempty"`
+	// The access token to send as `authorization: Bearer <token>`.
+	AccessToken string `protobuf:"bytes,3,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// The refresh token, for Refresh once the access token expires.
+	RefreshToken string `protobuf:"bytes,4,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	// The access token's lifetime in seconds.
+	ExpiresIn     int64 `protobuf:"varint,5,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -133,19 +140,162 @@ func (x *LoginResponse) GetGreeting() string {
 	return ""
 }
 
+func (x *LoginResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *LoginResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *LoginResponse) GetExpiresIn() int64 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
+// RefreshRequest carries a refresh token issued by Login or Refresh.
+type RefreshRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The refresh token. It works once.
+	RefreshToken  string `protobuf:"bytes,1,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshRequest) Reset() {
+	*x = RefreshRequest{}
+	mi := &file_demo_auth_v1_auth_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshRequest) ProtoMessage() {}
+
+func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_demo_auth_v1_auth_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
+func (*RefreshRequest) Descriptor() ([]byte, []int) {
+	return file_demo_auth_v1_auth_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RefreshRequest) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+// RefreshResponse holds the new tokens.
+type RefreshResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new access token.
+	AccessToken string `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// The new refresh token; the one in the request no longer works.
+	RefreshToken string `protobuf:"bytes,2,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	// The access token's lifetime in seconds.
+	ExpiresIn     int64 `protobuf:"varint,3,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshResponse) Reset() {
+	*x = RefreshResponse{}
+	mi := &file_demo_auth_v1_auth_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshResponse) ProtoMessage() {}
+
+func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_demo_auth_v1_auth_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
+func (*RefreshResponse) Descriptor() ([]byte, []int) {
+	return file_demo_auth_v1_auth_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RefreshResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *RefreshResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *RefreshResponse) GetExpiresIn() int64 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
 var File_demo_auth_v1_auth_proto protoreflect.FileDescriptor
 
 const file_demo_auth_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x17demo/auth/v1/auth.proto\x12\fdemo.auth.v1\"F\n" +
+	"\x17demo/auth/v1/auth.proto\x12\fdemo.auth.v1\x1a\x18customs/v1/options.proto\"F\n" +
 	"\fLoginRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"?\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xa6\x01\n" +
 	"\rLoginResponse\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x1a\n" +
-	"\bgreeting\x18\x02 \x01(\tR\bgreeting2O\n" +
+	"\bgreeting\x18\x02 \x01(\tR\bgreeting\x12!\n" +
+	"\faccess_token\x18\x03 \x01(\tR\vaccessToken\x12#\n" +
+	"\rrefresh_token\x18\x04 \x01(\tR\frefreshToken\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x05 \x01(\x03R\texpiresIn\"5\n" +
+	"\x0eRefreshRequest\x12#\n" +
+	"\rrefresh_token\x18\x01 \x01(\tR\frefreshToken\"x\n" +
+	"\x0fRefreshResponse\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12#\n" +
+	"\rrefresh_token\x18\x02 \x01(\tR\frefreshToken\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x03 \x01(\x03R\texpiresIn2\xac\x01\n" +
 	"\vAuthService\x12@\n" +
-	"\x05Login\x12\x1a.demo.auth.v1.LoginRequest\x1a\x1b.demo.auth.v1.LoginResponseB@Z>github.com/customs-go/customs/examples/gen/demo/auth/v1;authv1b\x06proto3"
+	"\x05Login\x12\x1a.demo.auth.v1.LoginRequest\x1a\x1b.demo.auth.v1.LoginResponse\x12N\n" +
+	"\aRefresh\x12\x1c.demo.auth.v1.RefreshRequest\x1a\x1d.demo.auth.v1.RefreshResponse\"\x06\xba\xe1\x18\x02\b\x01\x1a\v\xb2\xe1\x18\a\x12\x05localB@Z>github.com/customs-go/customs/examples/gen/demo/auth/v1;authv1b\x06proto3"
 
 var (
 	file_demo_auth_v1_auth_proto_rawDescOnce sync.Once
@@ -159,16 +309,20 @@ func file_demo_auth_v1_auth_proto_rawDescGZIP() []byte {
 	return file_demo_auth_v1_auth_proto_rawDescData
 }
 
-var file_demo_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_demo_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_demo_auth_v1_auth_proto_goTypes = []any{
-	(*LoginRequest)(nil),  // 0: demo.auth.v1.LoginRequest
-	(*LoginResponse)(nil), // 1: demo.auth.v1.LoginResponse
+	(*LoginRequest)(nil),    // 0: demo.auth.v1.LoginRequest
+	(*LoginResponse)(nil),   // 1: demo.auth.v1.LoginResponse
+	(*RefreshRequest)(nil),  // 2: demo.auth.v1.RefreshRequest
+	(*RefreshResponse)(nil), // 3: demo.auth.v1.RefreshResponse
 }
 var file_demo_auth_v1_auth_proto_depIdxs = []int32{
 	0, // 0: demo.auth.v1.AuthService.Login:input_type -> demo.auth.v1.LoginRequest
-	1, // 1: demo.auth.v1.AuthService.Login:output_type -> demo.auth.v1.LoginResponse
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	2, // 1: demo.auth.v1.AuthService.Refresh:input_type -> demo.auth.v1.RefreshRequest
+	1, // 2: demo.auth.v1.AuthService.Login:output_type -> demo.auth.v1.LoginResponse
+	3, // 3: demo.auth.v1.AuthService.Refresh:output_type -> demo.auth.v1.RefreshResponse
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -185,7 +339,7 @@ func file_demo_auth_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_demo_auth_v1_auth_proto_rawDesc), len(file_demo_auth_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -5,11 +5,13 @@
 // source: demo/bank/v1/bank.proto
 
 // Package demo.bank.v1 is the protected service of the Customs examples: a
-// safe zone where every method needs Basic credentials.
+// safe zone where every method needs a JWT access token or Basic
+// credentials.
 
 package bankv1
 
 import (
+	_ "github.com/customs-go/customs/proto/customs/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -230,7 +232,7 @@ var File_demo_bank_v1_bank_proto protoreflect.FileDescriptor
 
 const file_demo_bank_v1_bank_proto_rawDesc = "" +
 	"\n" +
-	"\x17demo/bank/v1/bank.proto\x12\fdemo.bank.v1\"\x13\n" +
+	"\x17demo/bank/v1/bank.proto\x12\fdemo.bank.v1\x1a\x18customs/v1/options.proto\"\x13\n" +
 	"\x11GetBalanceRequest\"i\n" +
 	"\x12GetBalanceResponse\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12#\n" +
@@ -240,11 +242,11 @@ const file_demo_bank_v1_bank_proto_rawDesc = "" +
 	"\x19WatchTransactionsResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription2\xc6\x01\n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription2\xd8\x01\n" +
 	"\vBankService\x12O\n" +
 	"\n" +
 	"GetBalance\x12\x1f.demo.bank.v1.GetBalanceRequest\x1a .demo.bank.v1.GetBalanceResponse\x12f\n" +
-	"\x11WatchTransactions\x12&.demo.bank.v1.WatchTransactionsRequest\x1a'.demo.bank.v1.WatchTransactionsResponse0\x01B@Z>github.com/customs-go/customs/examples/gen/demo/bank/v1;bankv1b\x06proto3"
+	"\x11WatchTransactions\x12&.demo.bank.v1.WatchTransactionsRequest\x1a'.demo.bank.v1.WatchTransactionsResponse0\x01\x1a\x10\xb2\xe1\x18\f\x12\x03jwt\x12\x05basicB@Z>github.com/customs-go/customs/examples/gen/demo/bank/v1;bankv1b\x06proto3"
 
 var (
 	file_demo_bank_v1_bank_proto_rawDescOnce sync.Once

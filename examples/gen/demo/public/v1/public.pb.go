@@ -9,6 +9,7 @@
 package publicv1
 
 import (
+	_ "github.com/customs-go/customs/proto/customs/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -119,13 +120,13 @@ var File_demo_public_v1_public_proto protoreflect.FileDescriptor
 
 const file_demo_public_v1_public_proto_rawDesc = "" +
 	"\n" +
-	"\x1bdemo/public/v1/public.proto\x12\x0edemo.public.v1\"\"\n" +
+	"\x1bdemo/public/v1/public.proto\x12\x0edemo.public.v1\x1a\x18customs/v1/options.proto\"\"\n" +
 	"\fHelloRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"+\n" +
 	"\rHelloResponse\x12\x1a\n" +
-	"\bgreeting\x18\x01 \x01(\tR\bgreeting2U\n" +
+	"\bgreeting\x18\x01 \x01(\tR\bgreeting2]\n" +
 	"\rPublicService\x12D\n" +
-	"\x05Hello\x12\x1c.demo.public.v1.HelloRequest\x1a\x1d.demo.public.v1.HelloResponseBDZBgithub.com/customs-go/customs/examples/gen/demo/public/v1;publicv1b\x06proto3"
+	"\x05Hello\x12\x1c.demo.public.v1.HelloRequest\x1a\x1d.demo.public.v1.HelloResponse\x1a\x06\xb2\xe1\x18\x02\b\x01BDZBgithub.com/customs-go/customs/examples/gen/demo/public/v1;publicv1b\x06proto3"
 
 var (
 	file_demo_public_v1_public_proto_rawDescOnce sync.Once

@@ -3,7 +3,8 @@
 // Source: demo/bank/v1/bank.proto
 
 // Package demo.bank.v1 is the protected service of the Customs examples: a
-// safe zone where every method needs Basic credentials.
+// safe zone where every method needs a JWT access token or Basic
+// credentials.
 package bankv1connect
 
 import (

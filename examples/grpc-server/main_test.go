@@ -1,0 +1,63 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/customs-go/customs/examples/internal/demo"
+	"github.com/customs-go/customs/password"
+)
+
+// cheap are argon2id parameters that keep the test quick under the race
+// detector. Never use them for real passwords.
+var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// TestDemo plays the whole -demo scenario against the real server over
+// loopback TCP: Basic, Local, JWT login, refresh and refusals.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	var log lockedBuffer
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), &log), nil))
+	server, app, err := newServer(logger, demo.WithPasswordParams(cheap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = server.Serve(lis) }()
+	t.Cleanup(server.Stop)
+
+	if err := playDemo(t.Context(), t.Output(), lis.Addr().String(), app); err != nil {
+		t.Fatal(err)
+	}
+	// The refusals were refused for the reasons the demo says.
+	for _, reason := range []string{"token revoked", "bad token signature", "token expired"} {
+		if !strings.Contains(log.String(), reason) {
+			t.Errorf("no refusal logged with reason %q", reason)
+		}
+	}
+}
+
+// lockedBuffer collects the server's log, written from many goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
