@@ -9,6 +9,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	customsv1 "github.com/customs-go/customs/proto/customs/v1"
 )
 
 // Method describes one method a server serves, for [Customs.Check].
@@ -21,28 +23,31 @@ type Method struct {
 
 // CoverageError is returned by [Customs.Check]. It wraps [ErrUncovered]
 // when some methods have no rule, and [ErrConfig] when a streaming method's
-// rule uses a message strategy.
+// rule uses a message strategy or when customs.v1 options were not read.
 type CoverageError struct {
 	// Uncovered lists the methods no rule covers; they would be denied.
 	Uncovered []string
 	// Misfit lists streaming methods whose rule uses a strategy that reads
 	// the request message, which streams do not have.
 	Misfit []string
+	// Unread lists methods whose proto declares customs.v1 options that
+	// were not given to [New] with [WithProtoRules] or [WithProtoServices]:
+	// the rules enforced would not be the ones the API definition states.
+	Unread []string
 }
 
 func (e *CoverageError) Error() string {
-	var b strings.Builder
-	b.WriteString("customs:")
+	var parts []string
 	if len(e.Uncovered) > 0 {
-		fmt.Fprintf(&b, " no rule covers %s", strings.Join(e.Uncovered, ", "))
+		parts = append(parts, "no rule covers "+strings.Join(e.Uncovered, ", "))
 	}
 	if len(e.Misfit) > 0 {
-		if len(e.Uncovered) > 0 {
-			b.WriteString(";")
-		}
-		fmt.Fprintf(&b, " streaming methods use a message strategy: %s", strings.Join(e.Misfit, ", "))
+		parts = append(parts, "streaming methods use a message strategy: "+strings.Join(e.Misfit, ", "))
 	}
-	return b.String()
+	if len(e.Unread) > 0 {
+		parts = append(parts, "customs.v1 options not read (see WithProtoRules): "+strings.Join(e.Unread, ", "))
+	}
+	return "customs: " + strings.Join(parts, "; ")
 }
 
 // Unwrap returns the sentinels the error stands for.
@@ -51,17 +56,19 @@ func (e *CoverageError) Unwrap() []error {
 	if len(e.Uncovered) > 0 {
 		errs = append(errs, ErrUncovered)
 	}
-	if len(e.Misfit) > 0 {
+	if len(e.Misfit) > 0 || len(e.Unread) > 0 {
 		errs = append(errs, ErrConfig)
 	}
 	return errs
 }
 
-// Check reports every method that no rule covers, and every streaming
-// method whose rule uses a message strategy, in one *[CoverageError]. Call
-// it at start-up with the methods a server registers ([GRPCMethods],
-// [ServiceMethods], [ConnectMethods]) so a forgotten rule is caught before
-// the first request. It returns nil when every method is covered.
+// Check reports, in one *[CoverageError], every method that no rule covers,
+// every streaming method whose rule uses a message strategy, and every
+// method whose proto (as linked into the program) declares customs.v1
+// options that this Customs was not given. Call it at start-up with the
+// methods a server registers ([GRPCMethods], [ServiceMethods],
+// [ConnectMethods]) so a forgotten rule is caught before the first request.
+// It returns nil when all is well.
 func (c *Customs) Check(methods []Method) error {
 	var e CoverageError
 	for _, m := range methods {
@@ -72,13 +79,36 @@ func (c *Customs) Check(methods []Method) error {
 		case m.Stream && !rule.headerOnly:
 			e.Misfit = append(e.Misfit, m.Procedure)
 		}
+		if c.declaresUnread(m.Procedure) {
+			e.Unread = append(e.Unread, m.Procedure)
+		}
 	}
-	if len(e.Uncovered) == 0 && len(e.Misfit) == 0 {
+	if len(e.Uncovered)+len(e.Misfit)+len(e.Unread) == 0 {
 		return nil
 	}
 	slices.Sort(e.Uncovered)
 	slices.Sort(e.Misfit)
+	slices.Sort(e.Unread)
 	return &e
+}
+
+// declaresUnread reports whether the linked descriptor of a procedure
+// carries customs.v1 options that New was not given.
+func (c *Customs) declaresUnread(procedure string) bool {
+	svc, method, ok := splitProcedure(procedure)
+	if !ok || c.protoServices[protoreflect.FullName(svc)] {
+		return false
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	sd, isService := d.(protoreflect.ServiceDescriptor)
+	if err != nil || !isService {
+		return false
+	}
+	if ruleOption(sd.Options(), customsv1.E_Service) != nil {
+		return true
+	}
+	md := sd.Methods().ByName(protoreflect.Name(method))
+	return md != nil && ruleOption(md.Options(), customsv1.E_Method) != nil
 }
 
 // ServiceInfoProvider is implemented by *grpc.Server and by the xDS server.

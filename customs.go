@@ -16,8 +16,10 @@ import (
 type Customs struct {
 	strategies map[string]Strategy
 	rules      ruleTable
-	logger     *slog.Logger
-	hook       func(context.Context, Event)
+	// protoServices are the services whose customs.v1 options were read.
+	protoServices map[protoreflect.FullName]bool
+	logger        *slog.Logger
+	hook          func(context.Context, Event)
 	// keepExpiredStreams turns off ending streams when credentials expire.
 	keepExpiredStreams bool
 	// connectInterceptors counts the Connect interceptors made, so that
@@ -89,6 +91,10 @@ func New(opts ...Option) (*Customs, error) {
 	}
 	if len(cfg.errs) > 0 {
 		return nil, errors.Join(cfg.errs...)
+	}
+	c.protoServices = make(map[protoreflect.FullName]bool, len(cfg.services))
+	for _, sd := range cfg.services {
+		c.protoServices[sd.FullName()] = true
 	}
 	rules, err := mergeRules(cfg.rules, protoRules(cfg.services))
 	if err != nil {
