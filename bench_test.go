@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 )
 
 // benchCustoms protects everything with a strategy that accepts at once, so
@@ -40,7 +41,7 @@ func variants(b *testing.B) []struct {
 func BenchmarkGRPCUnary(b *testing.B) {
 	for _, v := range variants(b) {
 		b.Run(v.name, func(b *testing.B) {
-			st := grpcStack(b, v.name, serveGRPC(b, v.c, false))
+			st := stack{v.name, serveGRPC(b, v.c, testserver.Bufconn)}
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, code, _ := st.unary(b.Context(), "/test.v1.Echo/Echo", "Bearer x"); code != 0 {
@@ -54,7 +55,7 @@ func BenchmarkGRPCUnary(b *testing.B) {
 func BenchmarkGRPCStream(b *testing.B) {
 	for _, v := range variants(b) {
 		b.Run(v.name, func(b *testing.B) {
-			st := grpcStack(b, v.name, serveGRPC(b, v.c, false))
+			st := stack{v.name, serveGRPC(b, v.c, testserver.Bufconn)}
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, code := st.stream(b.Context(), "/test.v1.Echo/Count", "Bearer x"); code != 0 {
@@ -68,7 +69,7 @@ func BenchmarkGRPCStream(b *testing.B) {
 func BenchmarkConnectUnary(b *testing.B) {
 	for _, v := range variants(b) {
 		b.Run(v.name, func(b *testing.B) {
-			url, hc := serveHTTP(b, newConnectMux(v.c), true)
+			url, hc := serveHTTP(b, newConnectMux(v.c), testserver.H2C)
 			st := connectStack(v.name, url, hc)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -83,7 +84,7 @@ func BenchmarkConnectUnary(b *testing.B) {
 func BenchmarkConnectStream(b *testing.B) {
 	for _, v := range variants(b) {
 		b.Run(v.name, func(b *testing.B) {
-			url, hc := serveHTTP(b, newConnectMux(v.c), true)
+			url, hc := serveHTTP(b, newConnectMux(v.c), testserver.H2C)
 			st := connectStack(v.name, url, hc)
 			b.ReportAllocs()
 			for b.Loop() {

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 )
 
 func TestCheckGRPCServer(t *testing.T) {
@@ -58,8 +58,7 @@ func TestCheckPassesWhenEverythingIsCovered(t *testing.T) {
 
 func TestGRPCMethodsListsStreams(t *testing.T) {
 	t.Parallel()
-	s := grpc.NewServer()
-	s.RegisterService(&echoDesc, struct{}{})
+	s := testserver.NewGRPCServer(nil, echoService)
 	got := customs.GRPCMethods(s)
 	want := []customs.Method{
 		{Procedure: "/test.v1.Echo/Admin"},
@@ -110,8 +109,7 @@ func TestCheckReportsMessageStrategiesOnStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := grpc.NewServer()
-	s.RegisterService(&echoDesc, struct{}{})
+	s := testserver.NewGRPCServer(nil, echoService)
 	err = c.Check(customs.GRPCMethods(s))
 	var ce *customs.CoverageError
 	if !errors.As(err, &ce) || !errors.Is(err, customs.ErrConfig) || errors.Is(err, customs.ErrUncovered) {

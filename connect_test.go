@@ -3,7 +3,6 @@ package customs_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 )
 
 // countingHandler counts the requests that reach it and whether it read
@@ -27,30 +27,11 @@ func (h *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r)
 }
 
-func post(t *testing.T, hc *http.Client, url, auth, body string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
-}
-
 func TestMiddlewareRefusesBeforeTheHandler(t *testing.T) {
 	t.Parallel()
 	c := newTestCustoms(t)
 	inner := &countingHandler{next: newConnectMux(c)}
-	url, hc := serveHTTP(t, c.Middleware(inner), false)
+	url, hc := serveHTTP(t, c.Middleware(inner), testserver.HTTP1)
 
 	tests := []struct {
 		name, path, auth string
@@ -74,7 +55,7 @@ func TestMiddlewareRefusesBeforeTheHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := inner.calls.Load()
-			res, body := post(t, hc, url+tt.path, tt.auth, `"hi"`)
+			res, body := testserver.PostJSON(t, hc, url+tt.path, tt.auth, `"hi"`)
 			if res.StatusCode != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", res.StatusCode, tt.status, body)
 			}
@@ -112,8 +93,8 @@ func TestMiddlewareAuthenticatesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, hc := serveHTTP(t, c.Middleware(newConnectMux(c)), false)
-	res, body := post(t, hc, url+"/test.v1.Echo/Echo", "Bearer alice", `"hi"`)
+	url, hc := serveHTTP(t, c.Middleware(newConnectMux(c)), testserver.HTTP1)
+	res, body := testserver.PostJSON(t, hc, url+"/test.v1.Echo/Echo", "Bearer alice", `"hi"`)
 	if res.StatusCode != 200 || !strings.Contains(body, "alice:hi") {
 		t.Fatalf("call = %d %s", res.StatusCode, body)
 	}
@@ -140,12 +121,12 @@ func TestForeignIdentityIsNotTrusted(t *testing.T) {
 		"forged then mw": forge(c.Middleware(newConnectMux(c))),
 	} {
 		t.Run(name, func(t *testing.T) {
-			url, hc := serveHTTP(t, h, false)
+			url, hc := serveHTTP(t, h, testserver.HTTP1)
 			auth := ""
 			if name == "other Customs" {
 				auth = "Bearer admin" // passes other's middleware; c must check again
 			}
-			res, body := post(t, hc, url+"/test.v1.Echo/Echo", auth, `"hi"`)
+			res, body := testserver.PostJSON(t, hc, url+"/test.v1.Echo/Echo", auth, `"hi"`)
 			if name == "other Customs" {
 				if res.StatusCode != 200 || !strings.Contains(body, "admin:hi") {
 					t.Fatalf("call = %d %s", res.StatusCode, body)
@@ -214,7 +195,7 @@ func TestMiddlewareDefersMessageStrategies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, hc := serveHTTP(t, c.Middleware(newConnectMux(c)), false)
+	url, hc := serveHTTP(t, c.Middleware(newConnectMux(c)), testserver.HTTP1)
 	tests := []struct {
 		body, auth string
 		status     int
@@ -230,7 +211,7 @@ func TestMiddlewareDefersMessageStrategies(t *testing.T) {
 		mu.Lock()
 		events = nil
 		mu.Unlock()
-		res, body := post(t, hc, url+"/test.v1.Echo/Echo", tt.auth, tt.body)
+		res, body := testserver.PostJSON(t, hc, url+"/test.v1.Echo/Echo", tt.auth, tt.body)
 		if res.StatusCode != tt.status {
 			t.Fatalf("%s: status %d, want %d (%s)", tt.body, res.StatusCode, tt.status, body)
 		}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 	"github.com/customs-go/customs/password"
 	"github.com/customs-go/customs/strategies/basic"
 )
@@ -48,7 +49,7 @@ func fastHasher(tb testing.TB) *password.Hasher {
 
 // newCustoms builds what an application would: Basic over an argon2id user
 // store, then a Bearer strategy, protecting test.v1.Echo, logging to logs.
-func newCustoms(tb testing.TB, logs *syncBuffer) *customs.Customs {
+func newCustoms(tb testing.TB, logs *testserver.SyncBuffer) *customs.Customs {
 	tb.Helper()
 	h := fastHasher(tb)
 	hash, err := h.Hash(knownPassword)
@@ -93,7 +94,7 @@ func newCustoms(tb testing.TB, logs *syncBuffer) *customs.Customs {
 	c, err := customs.New(
 		customs.WithStrategies(b, other),
 		customs.WithRules(customs.Protect("test.v1.Echo", basic.DefaultName, "other")),
-		customs.WithLogger(debugLogger(logs)),
+		customs.WithLogger(testserver.DebugLogger(logs)),
 	)
 	if err != nil {
 		tb.Fatalf("customs.New: %v", err)
@@ -104,24 +105,24 @@ func newCustoms(tb testing.TB, logs *syncBuffer) *customs.Customs {
 // callers starts every server stack over c and returns a client of each.
 func callers(tb testing.TB, c *customs.Customs) map[string]caller {
 	tb.Helper()
-	intercepted := startHTTP(tb, echoHandler(connect.WithInterceptors(c.ConnectInterceptor())))
-	guarded := startHTTP(tb, c.Middleware(echoHandler(connect.WithInterceptors(c.ConnectInterceptor()))))
-	http1, h2c := httpClient(tb, false), httpClient(tb, true)
+	intercepted := testserver.StartHTTP(tb, echoHandler(c))
+	guarded := testserver.StartHTTP(tb, c.Middleware(echoHandler(c)))
+	http1, h2c := testserver.HTTPClient(tb, testserver.HTTP1), testserver.HTTPClient(tb, testserver.H2C)
 	return map[string]caller{
-		"grpc-go/bufconn":             grpcCaller(bufconnGRPC(tb, c)),
-		"grpc-go/tcp":                 grpcCaller(tcpGRPC(tb, c)),
-		"connect/http1":               connectCaller(http1, intercepted.URL),
-		"connect/h2c":                 connectCaller(h2c, intercepted.URL),
-		"connect-grpc/h2c":            connectCaller(h2c, intercepted.URL, connect.WithGRPC()),
-		"connect-grpcweb/http1":       connectCaller(http1, intercepted.URL, connect.WithGRPCWeb()),
-		"middleware/connect/http1":    connectCaller(http1, guarded.URL),
-		"middleware/connect-grpc/h2c": connectCaller(h2c, guarded.URL, connect.WithGRPC()),
+		"grpc-go/bufconn":             grpcCaller(tb, c, testserver.Bufconn),
+		"grpc-go/tcp":                 grpcCaller(tb, c, testserver.TCP),
+		"connect/http1":               connectCaller(http1, intercepted),
+		"connect/h2c":                 connectCaller(h2c, intercepted),
+		"connect-grpc/h2c":            connectCaller(h2c, intercepted, connect.WithGRPC()),
+		"connect-grpcweb/http1":       connectCaller(http1, intercepted, connect.WithGRPCWeb()),
+		"middleware/connect/http1":    connectCaller(http1, guarded),
+		"middleware/connect-grpc/h2c": connectCaller(h2c, guarded, connect.WithGRPC()),
 	}
 }
 
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
-	logs := new(syncBuffer)
+	logs := new(testserver.SyncBuffer)
 	c := newCustoms(t, logs)
 	challenge := fmt.Sprintf(`Basic realm=%q, charset="UTF-8"`, realm)
 	tests := []struct {
@@ -211,10 +212,10 @@ func TestEndToEnd(t *testing.T) {
 // from the Connect protocol, with and without the middleware.
 func TestHTTPStatus(t *testing.T) {
 	t.Parallel()
-	c := newCustoms(t, new(syncBuffer))
+	c := newCustoms(t, new(testserver.SyncBuffer))
 	servers := map[string]string{
-		"interceptor": startHTTP(t, echoHandler(connect.WithInterceptors(c.ConnectInterceptor()))).URL,
-		"middleware":  startHTTP(t, c.Middleware(echoHandler(connect.WithInterceptors(c.ConnectInterceptor())))).URL,
+		"interceptor": testserver.StartHTTP(t, echoHandler(c)),
+		"middleware":  testserver.StartHTTP(t, c.Middleware(echoHandler(c))),
 	}
 	tests := []struct {
 		name   string
@@ -240,23 +241,14 @@ func TestHTTPStatus(t *testing.T) {
 func testHTTPStatus(t *testing.T, name string, h2c bool, url, auth string, status int) {
 	t.Helper()
 	challenge := fmt.Sprintf(`Basic realm=%q, charset="UTF-8"`, realm)
-	hc := httpClient(t, h2c)
+	p := testserver.HTTP1
+	if h2c {
+		p = testserver.H2C
+	}
+	hc := testserver.HTTPClient(t, p)
 	t.Run(name, func(t *testing.T) {
 		t.Parallel()
-		body := strings.NewReader(`"hi"`)
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url+echoProcedure, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		res, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
+		res, _ := testserver.PostJSON(t, hc, url+echoProcedure, auth, `"hi"`)
 		if h2c != (res.ProtoMajor == 2) {
 			t.Fatalf("answered over %s, want h2c = %v", res.Proto, h2c)
 		}

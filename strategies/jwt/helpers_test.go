@@ -9,26 +9,18 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
 	gjwt "github.com/golang-jwt/jwt/v5"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 	"github.com/customs-go/customs/strategies/jwt"
 )
 
@@ -215,37 +207,18 @@ type result struct {
 // harness serves test.v1.Echo with grpc-go over bufconn and with
 // connect-go over httptest, both behind c.
 type harness struct {
-	conn       *grpc.ClientConn
-	url        string
-	httpClient *http.Client
+	grpcClient    testserver.Client
+	connectClient testserver.Client
 }
 
 func newHarness(tb testing.TB, c *customs.Customs) *harness {
 	tb.Helper()
-	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer(
-		grpc.UnaryInterceptor(c.UnaryServerInterceptor()),
-		grpc.StreamInterceptor(c.StreamServerInterceptor()),
-	)
-	srv.RegisterService(&echoDesc, nil)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
+	conn := testserver.StartGRPC(tb, testserver.NewGRPCServer(c, echoService), testserver.Bufconn)
+	url := testserver.StartHTTP(tb, testserver.NewConnectHandler(c, echoService))
+	return &harness{
+		grpcClient:    testserver.GRPCClient(conn),
+		connectClient: testserver.ConnectClient(testserver.HTTPClient(tb, testserver.HTTP1), url),
 	}
-	mux := http.NewServeMux()
-	icpt := connect.WithInterceptors(c.ConnectInterceptor())
-	mux.Handle(echoProc, connect.NewUnaryHandler(echoProc, connectEcho, icpt))
-	mux.Handle(watchProc, connect.NewServerStreamHandler(watchProc, connectWatch, icpt))
-	hs := httptest.NewServer(mux)
-	tb.Cleanup(func() {
-		_ = conn.Close()
-		srv.Stop()
-		hs.Close()
-	})
-	return &harness{conn: conn, url: hs.URL, httpClient: hs.Client()}
 }
 
 // protect returns a Customs where the strategies protect test.v1.Echo.
@@ -260,31 +233,17 @@ func protect(tb testing.TB, rule customs.Rule, opts []customs.Option, strategies
 
 // grpcUnary calls Echo over grpc-go with the authorization value auth.
 func (h *harness) grpcUnary(ctx context.Context, auth string) result {
-	if auth != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
-	}
-	var trailer metadata.MD
-	out := new(wrapperspb.StringValue)
-	err := h.conn.Invoke(ctx, echoProc, wrapperspb.String("hi"), out, grpc.Trailer(&trailer))
-	return result{body: out.GetValue(), code: status.Code(err), challenges: trailer.Get("www-authenticate")}
+	return unaryResult(h.grpcClient.Unary(ctx, echoProc, wrapperspb.String("hi"), auth))
 }
 
 // connectUnary calls Echo over connect-go with the authorization value auth.
 func (h *harness) connectUnary(ctx context.Context, auth string) result {
-	client := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](h.httpClient, h.url+echoProc)
-	req := connect.NewRequest(wrapperspb.String("hi"))
-	if auth != "" {
-		req.Header().Set("Authorization", auth)
-	}
-	resp, err := client.CallUnary(ctx, req)
-	if err != nil {
-		var ce *connect.Error
-		if errors.As(err, &ce) {
-			return result{code: codes.Code(ce.Code()), challenges: ce.Meta().Values("Www-Authenticate")}
-		}
-		return result{code: codes.Unknown}
-	}
-	return result{body: resp.Msg.GetValue(), code: codes.OK}
+	return unaryResult(h.connectClient.Unary(ctx, echoProc, wrapperspb.String("hi"), auth))
+}
+
+// unaryResult is what the tests look at of a unary call.
+func unaryResult(r testserver.Result) result {
+	return result{body: r.Last(), code: r.Code, challenges: r.Challenges}
 }
 
 // both runs a call on both stacks.
@@ -292,32 +251,20 @@ func (h *harness) both(ctx context.Context, auth string) map[string]result {
 	return map[string]result{"grpc": h.grpcUnary(ctx, auth), "connect": h.connectUnary(ctx, auth)}
 }
 
-func echo(ctx context.Context) (*wrapperspb.StringValue, error) {
+func echo(ctx context.Context, _ proto.Message) (string, error) {
 	u, ok := customs.UserFrom[*testUser](ctx)
 	if !ok {
-		return wrapperspb.String("anonymous"), nil // benchmarks' baseline
+		return "anonymous", nil // benchmarks' baseline
 	}
-	return wrapperspb.String(u.Name), nil
-}
-
-func connectEcho(ctx context.Context, _ *connect.Request[wrapperspb.StringValue]) (*connect.Response[wrapperspb.StringValue], error) {
-	out, err := echo(ctx)
-	if err != nil {
-		return nil, connect.NewError(connect.CodeInternal, err)
-	}
-	return connect.NewResponse(out), nil
-}
-
-func connectWatch(ctx context.Context, _ *connect.Request[wrapperspb.StringValue], s *connect.ServerStream[wrapperspb.StringValue]) error {
-	return watch(ctx, func(m *wrapperspb.StringValue) error { return s.Send(m) })
+	return u.Name, nil
 }
 
 // watch sends a message every tick, watchCount times.
-func watch(ctx context.Context, send func(*wrapperspb.StringValue) error) error {
+func watch(ctx context.Context, _ proto.Message, send func(string) error) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for range watchCount {
-		if err := send(wrapperspb.String("tick")); err != nil {
+		if err := send("tick"); err != nil {
 			return err
 		}
 		select {
@@ -329,35 +276,11 @@ func watch(ctx context.Context, send func(*wrapperspb.StringValue) error) error 
 	return nil
 }
 
-var echoDesc = grpc.ServiceDesc{
-	ServiceName: "test.v1.Echo",
-	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "Echo",
-		Handler: func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
-			in := new(wrapperspb.StringValue)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			h := func(ctx context.Context, _ any) (any, error) { return echo(ctx) }
-			if icpt == nil {
-				return h(ctx, in)
-			}
-			return icpt(ctx, in, &grpc.UnaryServerInfo{FullMethod: echoProc}, h)
-		},
-	}},
-	Streams: []grpc.StreamDesc{{
-		StreamName:    "Watch",
-		ServerStreams: true,
-		Handler: func(_ any, ss grpc.ServerStream) error {
-			in := new(wrapperspb.StringValue)
-			if err := ss.RecvMsg(in); err != nil {
-				return err
-			}
-			return watch(ss.Context(), func(m *wrapperspb.StringValue) error { return ss.SendMsg(m) })
-		},
-	}},
-}
+// echoService is test.v1.Echo, for both stacks.
+var echoService = testserver.Service{Name: "test.v1.Echo", Methods: []testserver.Method{
+	{Name: "Echo", Unary: echo},
+	{Name: "Watch", Stream: watch},
+}}
 
 // x509PublicBytes returns the PEM form of a public key, as an attacker
 // would use it for an HMAC secret.

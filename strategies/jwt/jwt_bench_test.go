@@ -2,21 +2,17 @@ package jwt_test
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 	gjwt "github.com/golang-jwt/jwt/v5"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 	"github.com/customs-go/customs/strategies/jwt"
 )
 
@@ -120,7 +116,7 @@ func benchClient(b *testing.B, stack string, c *customs.Customs, auth string) fu
 	b.Helper()
 	ctx := context.Background()
 	if stack == "grpc" {
-		conn := benchGRPC(b, c)
+		conn := testserver.StartGRPC(b, testserver.NewGRPCServer(c, echoService), testserver.Bufconn)
 		if auth != "" {
 			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
 		}
@@ -131,15 +127,9 @@ func benchClient(b *testing.B, stack string, c *customs.Customs, auth string) fu
 			}
 		}
 	}
-	var opts []connect.HandlerOption
-	if c != nil {
-		opts = append(opts, connect.WithInterceptors(c.ConnectInterceptor()))
-	}
-	mux := http.NewServeMux()
-	mux.Handle(echoProc, connect.NewUnaryHandler(echoProc, connectEcho, opts...))
-	hs := httptest.NewServer(mux)
-	b.Cleanup(hs.Close)
-	client := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](hs.Client(), hs.URL+echoProc)
+	url := testserver.StartHTTP(b, testserver.NewConnectHandler(c, echoService))
+	hc := testserver.HTTPClient(b, testserver.HTTP1)
+	client := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](hc, url+echoProc)
 	return func() {
 		req := connect.NewRequest(wrapperspb.String("hi"))
 		if auth != "" {
@@ -149,24 +139,4 @@ func benchClient(b *testing.B, stack string, c *customs.Customs, auth string) fu
 			b.Fatal(err)
 		}
 	}
-}
-
-func benchGRPC(b *testing.B, c *customs.Customs) *grpc.ClientConn {
-	b.Helper()
-	lis := bufconn.Listen(1 << 20)
-	var opts []grpc.ServerOption
-	if c != nil {
-		opts = append(opts, grpc.UnaryInterceptor(c.UnaryServerInterceptor()))
-	}
-	srv := grpc.NewServer(opts...)
-	srv.RegisterService(&echoDesc, nil)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = conn.Close(); srv.Stop() })
-	return conn
 }

@@ -2,72 +2,15 @@ package jwt_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
 	"github.com/customs-go/customs/strategies/jwt"
 )
-
-// grpcWatch runs the Watch stream over grpc-go and returns how many
-// messages arrived and the code it ended with.
-func (h *harness) grpcWatch(ctx context.Context, auth string) (int, codes.Code) {
-	if auth != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
-	}
-	st, err := h.conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, watchProc)
-	if err != nil {
-		return 0, status.Code(err)
-	}
-	if err := st.SendMsg(wrapperspb.String("go")); err != nil {
-		return 0, status.Code(err)
-	}
-	if err := st.CloseSend(); err != nil {
-		return 0, status.Code(err)
-	}
-	n := 0
-	for {
-		err := st.RecvMsg(new(wrapperspb.StringValue))
-		switch {
-		case errors.Is(err, io.EOF):
-			return n, codes.OK
-		case err != nil:
-			return n, status.Code(err)
-		}
-		n++
-	}
-}
-
-// connectWatch runs the Watch stream over connect-go.
-func (h *harness) connectWatch(ctx context.Context, auth string) (int, codes.Code) {
-	client := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](h.httpClient, h.url+watchProc)
-	req := connect.NewRequest(wrapperspb.String("go"))
-	if auth != "" {
-		req.Header().Set("Authorization", auth)
-	}
-	st, err := client.CallServerStream(ctx, req)
-	if err != nil {
-		return 0, codes.Code(connect.CodeOf(err))
-	}
-	defer st.Close()
-	n := 0
-	for st.Receive() {
-		n++
-	}
-	if err := st.Err(); err != nil {
-		return n, codes.Code(connect.CodeOf(err))
-	}
-	return n, codes.OK
-}
 
 // TestStreamEndsWhenTokenExpires opens a stream with a token that expires
 // in one or two seconds, while the stream would run for 3.5 seconds.
@@ -120,9 +63,13 @@ func TestStreamEndsWhenTokenExpires(t *testing.T) {
 	}
 }
 
+// watchOn runs the Watch stream on stack, "grpc" or "connect", and
+// returns how many messages arrived and the code it ended with.
 func watchOn(ctx context.Context, h *harness, stack, auth string) (int, codes.Code) {
+	client := h.connectClient
 	if stack == "grpc" {
-		return h.grpcWatch(ctx, auth)
+		client = h.grpcClient
 	}
-	return h.connectWatch(ctx, auth)
+	res := client.Stream(ctx, watchProc, wrapperspb.String("go"), auth)
+	return len(res.Replies), res.Code
 }

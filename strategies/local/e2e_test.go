@@ -1,16 +1,13 @@
 package local_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -21,27 +18,10 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 	"github.com/customs-go/customs/password"
 	"github.com/customs-go/customs/strategies/local"
 )
-
-// syncBuffer is a bytes.Buffer that handlers on many goroutines can log to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // Users of the store behind the strategies, with user names and passwords
 // at and just over the size cap.
@@ -64,7 +44,7 @@ var (
 // newCustoms builds what an application would: Local over an argon2id user
 // store protecting test.v1.Auth, and a Local with other field names for
 // LoginAlt.
-func newCustoms(tb testing.TB, logs *syncBuffer) *customs.Customs {
+func newCustoms(tb testing.TB, logs *testserver.SyncBuffer) *customs.Customs {
 	tb.Helper()
 	h, err := password.NewHasher(
 		password.WithParams(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
@@ -104,7 +84,7 @@ func newCustoms(tb testing.TB, logs *syncBuffer) *customs.Customs {
 			customs.Protect(authService, local.DefaultName),
 			customs.Protect(altProc, "alt"),
 		),
-		customs.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		customs.WithLogger(testserver.DebugLogger(logs)),
 	)
 	if err != nil {
 		tb.Fatalf("customs.New: %v", err)
@@ -115,16 +95,16 @@ func newCustoms(tb testing.TB, logs *syncBuffer) *customs.Customs {
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	m := testMessages(t)
-	logs := new(syncBuffer)
+	logs := new(testserver.SyncBuffer)
 	c := newCustoms(t, logs)
 	login := func(username, password string) proto.Message {
 		return newMessage(m.login, map[string]any{"username": username, "password": password})
 	}
-	intercepted := httpServer(t, connectAuthHandler(m, connect.WithInterceptors(c.ConnectInterceptor())))
-	guarded := httpServer(t, c.Middleware(connectAuthHandler(m, connect.WithInterceptors(c.ConnectInterceptor()))))
-	http1, h2c := httpClient(t, false), httpClient(t, true)
+	intercepted := testserver.StartHTTP(t, testserver.NewConnectHandler(c, testService(m)))
+	guarded := testserver.StartHTTP(t, c.Middleware(testserver.NewConnectHandler(c, testService(m))))
+	http1, h2c := testserver.HTTPClient(t, testserver.HTTP1), testserver.HTTPClient(t, testserver.H2C)
 	stacks := map[string]caller{
-		"grpc-go/bufconn":              grpcCaller(grpcServer(t, c, m)),
+		"grpc-go/bufconn":              grpcCaller(t, c, m),
 		"connect/http1":                connectCaller(http1, intercepted),
 		"connect-grpc/h2c":             connectCaller(h2c, intercepted, connect.WithGRPC()),
 		"connect-grpcweb/http1":        connectCaller(http1, intercepted, connect.WithGRPCWeb()),
@@ -196,38 +176,29 @@ func TestEndToEnd(t *testing.T) {
 func TestMiddlewareWithoutInterceptor(t *testing.T) {
 	t.Parallel()
 	m := testMessages(t)
-	c := newCustoms(t, new(syncBuffer))
+	c := newCustoms(t, new(testserver.SyncBuffer))
 	var reached atomic.Bool
-	inner := connectAuthHandler(m)
-	url := httpServer(t, c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	inner := testserver.NewConnectHandler(nil, testService(m))
+	url := testserver.StartHTTP(t, c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached.Store(true)
 		inner.ServeHTTP(w, r)
 	})))
 	alice := newMessage(m.login, map[string]any{"username": "alice", "password": "wonderland"})
 	t.Run("connect client", func(t *testing.T) {
-		got := connectCaller(httpClient(t, false), url)(t, loginProc, alice)
+		got := connectCaller(testserver.HTTPClient(t, testserver.HTTP1), url)(t, loginProc, alice)
 		if got.code != codes.Internal {
 			t.Fatalf("got %v %q, want %v", got.code, got.message, codes.Internal)
 		}
 	})
 	t.Run("grpc client", func(t *testing.T) {
-		got := connectCaller(httpClient(t, true), url, connect.WithGRPC())(t, loginProc, alice)
+		got := connectCaller(testserver.HTTPClient(t, testserver.H2C), url, connect.WithGRPC())(t, loginProc, alice)
 		if got.code != codes.Internal {
 			t.Fatalf("got %v %q, want %v", got.code, got.message, codes.Internal)
 		}
 	})
 	t.Run("plain http", func(t *testing.T) {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url+loginProc,
-			strings.NewReader(`{"username":"alice","password":"wonderland"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		res, err := httpClient(t, false).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
+		res, _ := testserver.PostJSON(t, testserver.HTTPClient(t, testserver.HTTP1), url+loginProc, "",
+			`{"username":"alice","password":"wonderland"}`)
 		if res.StatusCode != http.StatusInternalServerError {
 			t.Fatalf("status = %d, want %d", res.StatusCode, http.StatusInternalServerError)
 		}
@@ -292,8 +263,7 @@ func TestCheck(t *testing.T) {
 // registered returns a grpc-go server, never started, with test.v1.Auth.
 func registered(tb testing.TB, m messages) *grpc.Server {
 	tb.Helper()
-	srv := grpc.NewServer()
-	srv.RegisterService(grpcAuthService(m), nil)
+	srv := testserver.NewGRPCServer(nil, testService(m))
 	tb.Cleanup(srv.Stop)
 	return srv
 }

@@ -1,31 +1,20 @@
 package local_test
 
 import (
-	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 
 	"connectrpc.com/connect"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/testserver"
 )
 
 // The hand-made service of these tests, test.v1.Auth. Every method answers
@@ -117,153 +106,18 @@ func newMessage(md protoreflect.MessageDescriptor, fields map[string]any) *dynam
 	return m
 }
 
-// whoami describes the caller the handler sees.
-func whoami(ctx context.Context) (*wrapperspb.StringValue, error) {
-	u, ok := customs.UserFrom[*user](ctx)
-	id, _ := customs.IdentityFrom(ctx)
-	if !ok {
-		return nil, errors.New("handler: no typed user in the context")
-	}
-	return wrapperspb.String(u.Name + " via " + id.Strategy), nil
-}
+// whoami answers with who called: "alice via local".
+var whoami = testserver.WhoAmI(func(u *user) string { return u.Name })
 
-// grpcAuthService returns test.v1.Auth for grpc-go, written by hand.
-func grpcAuthService(m messages) *grpc.ServiceDesc {
-	unary := func(procedure string, newRequest func() proto.Message) grpc.MethodDesc {
-		return grpc.MethodDesc{
-			MethodName: procedure[strings.LastIndexByte(procedure, '/')+1:],
-			Handler: func(_ any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-				in := newRequest()
-				if err := dec(in); err != nil {
-					return nil, err
-				}
-				h := func(ctx context.Context, _ any) (any, error) { return whoami(ctx) }
-				if ic == nil {
-					return h(ctx, in)
-				}
-				return ic(ctx, in, &grpc.UnaryServerInfo{FullMethod: procedure}, h)
-			},
-		}
-	}
-	dynamic := func(md protoreflect.MessageDescriptor) func() proto.Message {
-		return func() proto.Message { return dynamicpb.NewMessage(md) }
-	}
-	return &grpc.ServiceDesc{
-		ServiceName: authService,
-		HandlerType: (*any)(nil),
-		Methods: []grpc.MethodDesc{
-			unary(loginProc, dynamic(m.login)),
-			unary(altProc, dynamic(m.alt)),
-			unary(oddProc, dynamic(m.odd)),
-			unary(pingProc, func() proto.Message { return new(wrapperspb.StringValue) }),
-		},
-		Streams: []grpc.StreamDesc{{
-			StreamName:    "Watch",
-			ServerStreams: true,
-			Handler: func(_ any, ss grpc.ServerStream) error {
-				if err := ss.RecvMsg(dynamicpb.NewMessage(m.login)); err != nil {
-					return err
-				}
-				out, err := whoami(ss.Context())
-				if err != nil {
-					return err
-				}
-				return ss.SendMsg(out)
-			},
-		}},
-	}
-}
-
-// connectAuthHandler serves test.v1.Auth over Connect, gRPC and gRPC-Web.
-func connectAuthHandler(m messages, opts ...connect.HandlerOption) http.Handler {
-	mux := http.NewServeMux()
-	// dynamic adds an initializer that gives new requests their type.
-	dynamic := func(md protoreflect.MessageDescriptor) []connect.HandlerOption {
-		return append(slices.Clip(opts), connect.WithRequestInitializer(func(_ connect.Spec, msg any) error {
-			*msg.(*dynamicpb.Message) = *dynamicpb.NewMessage(md)
-			return nil
-		}))
-	}
-	mux.Handle(loginProc, connect.NewUnaryHandler(loginProc, answer[dynamicpb.Message], dynamic(m.login)...))
-	mux.Handle(altProc, connect.NewUnaryHandler(altProc, answer[dynamicpb.Message], dynamic(m.alt)...))
-	mux.Handle(oddProc, connect.NewUnaryHandler(oddProc, answer[dynamicpb.Message], dynamic(m.odd)...))
-	mux.Handle(pingProc, connect.NewUnaryHandler(pingProc, answer[wrapperspb.StringValue], opts...))
-	mux.Handle(watchProc, connect.NewServerStreamHandler(watchProc, watch, dynamic(m.login)...))
-	return mux
-}
-
-// answer is the Connect handler of the unary methods.
-func answer[Req any](
-	ctx context.Context,
-	_ *connect.Request[Req],
-) (*connect.Response[wrapperspb.StringValue], error) {
-	out, err := whoami(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(out), nil
-}
-
-// watch is the Connect handler of Watch.
-func watch(
-	ctx context.Context,
-	_ *connect.Request[dynamicpb.Message],
-	s *connect.ServerStream[wrapperspb.StringValue],
-) error {
-	out, err := whoami(ctx)
-	if err != nil {
-		return err
-	}
-	return s.Send(out)
-}
-
-// grpcServer serves test.v1.Auth behind c's interceptors over bufconn and
-// returns a connection to it.
-func grpcServer(tb testing.TB, c *customs.Customs, m messages) *grpc.ClientConn {
-	tb.Helper()
-	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer(
-		grpc.UnaryInterceptor(c.UnaryServerInterceptor()),
-		grpc.StreamInterceptor(c.StreamServerInterceptor()),
-	)
-	srv.RegisterService(grpcAuthService(m), nil)
-	go func() { _ = srv.Serve(lis) }()
-	tb.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///bufconn",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-	)
-	if err != nil {
-		tb.Fatalf("grpc.NewClient: %v", err)
-	}
-	tb.Cleanup(func() { _ = conn.Close() })
-	return conn
-}
-
-// httpServer serves h over HTTP/1.1 and, with prior knowledge, h2c.
-func httpServer(tb testing.TB, h http.Handler) string {
-	tb.Helper()
-	s := httptest.NewUnstartedServer(h)
-	s.Config.Protocols = new(http.Protocols)
-	s.Config.Protocols.SetHTTP1(true)
-	s.Config.Protocols.SetUnencryptedHTTP2(true)
-	s.Start()
-	tb.Cleanup(s.Close)
-	return s.URL
-}
-
-// httpClient returns a client speaking HTTP/1.1, or h2c when h2c is true.
-func httpClient(tb testing.TB, h2c bool) *http.Client {
-	tb.Helper()
-	p := new(http.Protocols)
-	if h2c {
-		p.SetUnencryptedHTTP2(true)
-	} else {
-		p.SetHTTP1(true)
-	}
-	tr := &http.Transport{Protocols: p}
-	tb.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr}
+// testService returns test.v1.Auth, for both stacks.
+func testService(m messages) testserver.Service {
+	return testserver.Service{Name: authService, Methods: []testserver.Method{
+		{Name: "Login", Request: m.login, Unary: whoami},
+		{Name: "LoginAlt", Request: m.alt, Unary: whoami},
+		{Name: "LoginOdd", Request: m.odd, Unary: whoami},
+		{Name: "Ping", Unary: whoami},
+		{Name: "Watch", Request: m.login, Stream: testserver.Repeat(whoami, 1)}, // answers once
+	}}
 }
 
 // reply is what a client saw of one call: a code (grpc-go and Connect codes
@@ -276,87 +130,32 @@ type reply struct {
 // caller makes one call of procedure with request message in.
 type caller func(tb testing.TB, procedure string, in proto.Message) reply
 
-func grpcCaller(conn *grpc.ClientConn) caller {
-	return func(tb testing.TB, procedure string, in proto.Message) reply {
-		tb.Helper()
-		out := new(wrapperspb.StringValue)
-		if procedure != watchProc {
-			return grpcReply(out, conn.Invoke(tb.Context(), procedure, in, out))
-		}
-		s, err := conn.NewStream(tb.Context(), &grpc.StreamDesc{ServerStreams: true}, procedure)
-		if err != nil {
-			tb.Fatalf("NewStream: %v", err)
-		}
-		if err := s.SendMsg(in); err != nil {
-			tb.Fatalf("SendMsg: %v", err)
-		}
-		if err := s.CloseSend(); err != nil {
-			tb.Fatalf("CloseSend: %v", err)
-		}
-		err = s.RecvMsg(out)
-		if err == nil {
-			if err = s.RecvMsg(new(wrapperspb.StringValue)); errors.Is(err, io.EOF) {
-				err = nil
-			}
-		}
-		return grpcReply(out, err)
-	}
-}
-
-func grpcReply(out *wrapperspb.StringValue, err error) reply {
-	if err != nil {
-		st := status.Convert(err)
-		return reply{st.Code(), st.Message()}
-	}
-	return reply{codes.OK, out.GetValue()}
-}
-
-func connectCaller(hc *http.Client, baseURL string, opts ...connect.ClientOption) caller {
-	return func(tb testing.TB, procedure string, in proto.Message) reply {
-		tb.Helper()
-		switch in := in.(type) {
-		case *dynamicpb.Message:
-			return connectCall(tb, hc, baseURL+procedure, in, opts)
-		case *wrapperspb.StringValue:
-			return connectCall(tb, hc, baseURL+procedure, in, opts)
-		}
-		tb.Fatalf("no Connect client for a %T", in)
-		return reply{}
-	}
-}
-
-// connectCall calls url with a Connect client for request type Req, as a
-// server stream when url is that of Watch.
-func connectCall[Req any](tb testing.TB, hc *http.Client, url string, in *Req, opts []connect.ClientOption) reply {
+// grpcCaller serves test.v1.Auth behind c's interceptors over bufconn, and
+// calls it through grpc-go.
+func grpcCaller(tb testing.TB, c *customs.Customs, m messages) caller {
 	tb.Helper()
-	client := connect.NewClient[Req, wrapperspb.StringValue](hc, url, opts...)
-	req := connect.NewRequest(in)
-	if !strings.HasSuffix(url, watchProc) {
-		res, err := client.CallUnary(tb.Context(), req)
-		if err != nil {
-			return connectReply(err)
-		}
-		return reply{codes.OK, res.Msg.GetValue()}
-	}
-	s, err := client.CallServerStream(tb.Context(), req)
-	if err != nil {
-		return connectReply(err)
-	}
-	defer s.Close()
-	var got reply
-	for s.Receive() {
-		got = reply{codes.OK, s.Msg().GetValue()}
-	}
-	if err := s.Err(); err != nil {
-		return connectReply(err)
-	}
-	return got
+	conn := testserver.StartGRPC(tb, testserver.NewGRPCServer(c, testService(m)), testserver.Bufconn)
+	return newCaller(testserver.GRPCClient(conn))
 }
 
-func connectReply(err error) reply {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return reply{codes.Unknown, err.Error()}
+// connectCaller calls through a Connect client with the given options.
+func connectCaller(hc *http.Client, baseURL string, opts ...connect.ClientOption) caller {
+	return newCaller(testserver.ConnectClient(hc, baseURL, opts...))
+}
+
+// newCaller calls through client: Watch as a server stream, the other
+// procedures as unary calls.
+func newCaller(client testserver.Client) caller {
+	return func(tb testing.TB, procedure string, in proto.Message) reply {
+		tb.Helper()
+		call := client.Unary
+		if procedure == watchProc {
+			call = client.Stream
+		}
+		res := call(tb.Context(), procedure, in)
+		if res.Code != codes.OK {
+			return reply{res.Code, res.Message}
+		}
+		return reply{codes.OK, res.Last()}
 	}
-	return reply{codes.Code(ce.Code()), ce.Message()}
 }
