@@ -2,6 +2,7 @@ package customs_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	_ "google.golang.org/protobuf/types/known/wrapperspb" // the test file imports wrappers.proto
 
 	"github.com/customs-go/customs"
+	bankv1 "github.com/customs-go/customs/examples/gen/demo/bank/v1"
 	customsv1 "github.com/customs-go/customs/proto/customs/v1"
 )
 
@@ -228,5 +230,39 @@ func TestProtoServicesByName(t *testing.T) {
 	}
 	if err := c.Check(methods); !errors.Is(err, customs.ErrUncovered) {
 		t.Fatalf("Check = %v", err)
+	}
+}
+
+// A service whose proto declares customs.v1 options must have them read:
+// otherwise a Go safe zone would silently replace what the API states.
+func TestCheckReportsUnreadProtoOptions(t *testing.T) {
+	t.Parallel()
+	bank := bankv1.File_demo_bank_v1_bank_proto
+	methods := customs.ServiceMethods(bank.Services().Get(0))
+	jwtLike := customs.StrategyFunc("jwt", nil)
+	basicLike := customs.StrategyFunc("basic", nil)
+
+	without, err := customs.New(
+		customs.WithStrategies(jwtLike, basicLike),
+		customs.WithRules(customs.Protect("demo.bank.*", "basic")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = without.Check(methods)
+	var ce *customs.CoverageError
+	if !errors.As(err, &ce) || !errors.Is(err, customs.ErrConfig) || len(ce.Uncovered) != 0 {
+		t.Fatalf("Check = %v, want unread options only", err)
+	}
+	if want := []string{"/demo.bank.v1.BankService/GetBalance", "/demo.bank.v1.BankService/WatchTransactions"}; !slices.Equal(ce.Unread, want) {
+		t.Fatalf("unread = %q, want %q", ce.Unread, want)
+	}
+
+	with, err := customs.New(customs.WithStrategies(jwtLike, basicLike), customs.WithProtoRules(bank))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := with.Check(methods); err != nil {
+		t.Fatalf("Check with the options read = %v", err)
 	}
 }
