@@ -35,7 +35,7 @@ func (i connectInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc 
 			peerAddr:  p.Addr,
 			msg:       msg,
 		}
-		next2, _, err := i.c.authenticate(ctx, call)
+		next2, _, err := i.c.authenticate(ctx, &call)
 		if err != nil {
 			if info, ok := connect.CallInfoForHandlerContext(ctx); ok {
 				addChallenges(info.ResponseHeader(), err)
@@ -60,7 +60,7 @@ func (i connectInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFu
 			header:    Header{http: conn.RequestHeader()},
 			peerAddr:  p.Addr,
 		}
-		next2, idc, err := i.c.authenticate(ctx, call)
+		next2, idc, err := i.c.authenticate(ctx, &call)
 		switch {
 		case err != nil:
 			addChallenges(conn.ResponseHeader(), err)
@@ -156,7 +156,7 @@ func (c *Customs) Middleware(next http.Handler) http.Handler {
 		}
 		start := c.now()
 		rule := c.rules.resolve(call.procedure)
-		ctx, idc, err := c.decide(r.Context(), rule, call)
+		ctx, idc, err := c.decide(r.Context(), rule, &call)
 		if err != nil && rule != nil && !rule.headerOnly {
 			if c.connectInterceptors.Load() > 0 {
 				// The interceptor runs the message strategies, and reports.
@@ -166,7 +166,7 @@ func (c *Customs) Middleware(next http.Handler) http.Handler {
 			err = &refusal{cause: fmt.Errorf("%w: rule %q has a message strategy but no Connect interceptor was made",
 				ErrInternal, rule.pattern)}
 		}
-		c.report(r.Context(), call, rule, idc, err, start)
+		c.report(r.Context(), &call, rule, idc, err, start)
 		switch {
 		case err != nil:
 			writeRefusal(w, r, ew, err)

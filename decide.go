@@ -29,7 +29,7 @@ type ScopeChallenger interface {
 // authenticate applies the call's rule and reports the decision. It
 // returns the context the handler runs with, and the identity when a
 // strategy authenticated the call.
-func (c *Customs) authenticate(ctx context.Context, call Call) (context.Context, *identityContext, error) {
+func (c *Customs) authenticate(ctx context.Context, call *Call) (context.Context, *identityContext, error) {
 	if prior, ok := c.decided(ctx); ok {
 		return ctx, prior, nil
 	}
@@ -52,7 +52,7 @@ func (c *Customs) now() time.Time {
 // report tells the event hook and the logger about a decision.
 func (c *Customs) report(
 	ctx context.Context,
-	call Call,
+	call *Call,
 	rule *compiledRule,
 	idc *identityContext,
 	err error,
@@ -65,7 +65,7 @@ func (c *Customs) report(
 
 // decide runs the rule's strategies in order; the first to authenticate the
 // call wins. When none does, the most severe failure decides the code.
-func (c *Customs) decide(ctx context.Context, rule *compiledRule, call Call) (context.Context, *identityContext, error) {
+func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (context.Context, *identityContext, error) {
 	switch {
 	case rule == nil:
 		return nil, nil, &refusal{cause: ErrNoRule}

@@ -52,7 +52,7 @@ type Event struct {
 // observe reports a decision to the event hook and the logger.
 func (c *Customs) observe(
 	ctx context.Context,
-	call Call,
+	call *Call,
 	rule *compiledRule,
 	idc *identityContext,
 	err error,

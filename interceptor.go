@@ -22,7 +22,7 @@ func (c *Customs) UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 			header:    Header{ctx: ctx},
 			msg:       msg,
 		}
-		next, _, err := c.authenticate(ctx, call)
+		next, _, err := c.authenticate(ctx, &call)
 		if err != nil {
 			return nil, grpcError(ctx, err)
 		}
@@ -44,7 +44,7 @@ func (c *Customs) StreamServerInterceptor() grpc.StreamServerInterceptor {
 			stream:    true,
 			header:    Header{ctx: ctx},
 		}
-		next, idc, err := c.authenticate(ctx, call)
+		next, idc, err := c.authenticate(ctx, &call)
 		switch {
 		case err != nil:
 			return grpcError(ctx, err)
