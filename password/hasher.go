@@ -15,6 +15,10 @@ type Hasher struct {
 	maxLength  int
 	maxEncoded int
 	dummy      string // argon2id hash of a random, discarded password
+	// gate bounds the hashes computed at once: each argon2id hash holds
+	// its memory parameter in RAM, so a burst of logins must not add up to
+	// more than the machine has.
+	gate chan struct{}
 }
 
 // NewHasher returns a Hasher configured by opts, by default with [OWASP]
@@ -37,6 +41,7 @@ func NewHasher(opts ...Option) (*Hasher, error) {
 		limits:     o.limits,
 		maxLength:  o.maxLength,
 		maxEncoded: maxEncodedLength(o.limits),
+		gate:       make(chan struct{}, o.maxConcurrent),
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -57,6 +62,7 @@ func (h *Hasher) Hash(password string) (string, error) {
 	if err := h.checkLength(password); err != nil {
 		return "", err
 	}
+	defer h.enter()()
 	hash, err := h.derive([]byte(password))
 	if err != nil {
 		return "", err
@@ -89,8 +95,10 @@ func (h *Hasher) Verify(encoded, password string) error {
 		if err != nil {
 			return err
 		}
+		defer h.enter()()
 		return check(stored, password)
 	case isBcrypt(encoded):
+		defer h.enter()()
 		return verifyBcrypt(encoded, password, h.limits.MaxBcryptCost)
 	}
 	return malformed("unsupported algorithm")
@@ -118,6 +126,13 @@ func (h *Hasher) VerifyMissing(password string) error {
 func (h *Hasher) NeedsRehash(encoded string) bool {
 	stored, err := parseArgon2id(encoded, h.limits)
 	return err != nil || stored.params.weakerThan(h.params)
+}
+
+// enter waits for a place among the hashes computed at once, and returns
+// the func that gives it back.
+func (h *Hasher) enter() func() {
+	h.gate <- struct{}{}
+	return func() { <-h.gate }
 }
 
 // checkLength enforces the length bounds on a password.

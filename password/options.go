@@ -1,5 +1,7 @@
 package password
 
+import "runtime"
+
 // DefaultMaxLength is the longest password, in bytes, that a Hasher accepts
 // unless [WithMaxLength] says otherwise.
 const DefaultMaxLength = 1024
@@ -13,17 +15,19 @@ type Option func(*options)
 
 // options is the configuration that NewHasher validates and freezes.
 type options struct {
-	params    Params
-	limits    Limits
-	maxLength int
+	params        Params
+	limits        Limits
+	maxLength     int
+	maxConcurrent int
 }
 
 // defaults returns the configuration before any Option applies.
 func defaults() options {
 	return options{
-		params:    OWASP(),
-		limits:    DefaultLimits(),
-		maxLength: DefaultMaxLength,
+		params:        OWASP(),
+		limits:        DefaultLimits(),
+		maxLength:     DefaultMaxLength,
+		maxConcurrent: runtime.GOMAXPROCS(0),
 	}
 }
 
@@ -31,6 +35,9 @@ func defaults() options {
 func (o options) validate() error {
 	if o.maxLength < 1 || o.maxLength > maxMaxLength {
 		return optionError("max length outside 1 to 65536 bytes")
+	}
+	if o.maxConcurrent < 1 {
+		return optionError("max concurrent hashes below 1")
 	}
 	if err := o.params.validate(); err != nil {
 		return err
@@ -51,6 +58,14 @@ func WithParams(p Params) Option {
 // any hashing work, so an attacker cannot make a login hash megabytes.
 func WithMaxLength(n int) Option {
 	return func(o *options) { o.maxLength = n }
+}
+
+// WithMaxConcurrent sets how many hashes a Hasher computes at once; the
+// default is GOMAXPROCS. Callers beyond it wait their turn. Each argon2id
+// hash holds its memory parameter (19 MiB with [OWASP]) while it runs, so
+// the bound keeps a burst of login attempts from exhausting memory.
+func WithMaxConcurrent(n int) Option {
+	return func(o *options) { o.maxConcurrent = n }
 }
 
 // WithLimits sets the bounds on the parameters of stored hashes that Verify
