@@ -2,10 +2,13 @@ package customs_test
 
 import (
 	"context"
+	"net"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/customs-go/customs"
@@ -14,13 +17,14 @@ import (
 
 // benchCustoms protects everything with a strategy that accepts at once, so
 // the benchmarks measure Customs' own plumbing.
-func benchCustoms(b *testing.B) *customs.Customs {
+func benchCustoms(b *testing.B, opts ...customs.Option) *customs.Customs {
 	b.Helper()
 	u := &user{Name: "bench"}
 	accept := customs.StrategyFunc("accept", func(context.Context, customs.Call) (customs.Identity, error) {
 		return customs.Identity{User: u}, nil
 	})
-	c, err := customs.New(customs.WithStrategies(accept), customs.WithRules(customs.Protect("test.v1.*", "accept")))
+	c, err := customs.New(append(opts,
+		customs.WithStrategies(accept), customs.WithRules(customs.Protect("test.v1.*", "accept")))...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,8 +107,10 @@ func BenchmarkUnaryInterceptor(b *testing.B) {
 	ic := c.UnaryServerInterceptor()
 	info := &grpc.UnaryServerInfo{FullMethod: "/test.v1.Echo/Echo"}
 	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer x"))
+	ctx = peer.NewContext(ctx, &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 50000}})
 	req := wrapperspb.String("hi")
 	handler := func(ctx context.Context, req any) (any, error) { return req, nil }
+	limited := benchCustoms(b, customs.WithAttemptLimit(5, time.Minute)).UnaryServerInterceptor()
 	b.Run("bare", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -115,6 +121,14 @@ func BenchmarkUnaryInterceptor(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := ic(ctx, req, info, handler); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("customs-attempt-limit", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := limited(ctx, req, info, handler); err != nil {
 				b.Fatal(err)
 			}
 		}

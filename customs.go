@@ -22,6 +22,8 @@ type Customs struct {
 	hook          func(context.Context, Event)
 	// keepExpiredStreams turns off ending streams when credentials expire.
 	keepExpiredStreams bool
+	// limit throttles peers that keep failing; nil without WithAttemptLimit.
+	limit *limiter
 	// connectInterceptors counts the Connect interceptors made, so that
 	// Middleware knows whether message strategies will run after it.
 	connectInterceptors atomic.Int32
@@ -38,6 +40,7 @@ type config struct {
 	keepExpiredStreams bool
 	services           []protoreflect.ServiceDescriptor
 	errs               []error
+	limit              *limitConfig
 }
 
 // WithStrategies registers strategies. Their names must be unique.
@@ -83,6 +86,12 @@ func New(opts ...Option) (*Customs, error) {
 		logger:             cfg.logger,
 		hook:               cfg.hook,
 		keepExpiredStreams: cfg.keepExpiredStreams,
+	}
+	if l := cfg.limit; l != nil {
+		if l.failures < 1 || l.window <= 0 {
+			return nil, fmt.Errorf("%w: attempt limit needs a positive count and window", ErrConfig)
+		}
+		c.limit = newLimiter(l)
 	}
 	for _, s := range cfg.strategies {
 		if err := c.addStrategy(s); err != nil {

@@ -72,6 +72,13 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 	case rule.open:
 		return ctx, nil, nil
 	}
+	var peer peerKey
+	if c.limit != nil {
+		peer = peerKeyOf(call)
+		if c.limit.blocked(peer) {
+			return nil, nil, &refusal{cause: ErrTooManyAttempts}
+		}
+	}
 	var worst error
 	var worstBy string
 	for _, s := range rule.strategies {
@@ -86,8 +93,11 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 			worst, worstBy = err, s.Name()
 		}
 	}
-	if worst == nil {
+	switch {
+	case worst == nil:
 		worst = ErrNoCredentials
+	case c.limit != nil && classify(worst) == kindUnauthenticated:
+		c.limit.fail(peer)
 	}
 	return nil, nil, &refusal{cause: worst, strategy: worstBy, challenges: rule.challenges}
 }

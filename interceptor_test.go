@@ -3,6 +3,7 @@ package customs_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -216,4 +217,37 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+func TestAttemptLimit(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t, customs.WithAttemptLimit(3, time.Minute))
+	for _, st := range []stack{allStacks(t, c)[1], allStacks(t, c)[2]} { // grpc-go over TCP, Connect
+		t.Run(st.name, func(t *testing.T) {
+			for range 5 { // calls without credentials do not count
+				if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", ""); code != codes.Unauthenticated {
+					t.Fatalf("anonymous call: %v", code)
+				}
+			}
+			if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", "Bearer alice"); code != codes.OK {
+				t.Fatalf("anonymous calls used up the budget: %v", code)
+			}
+		})
+	}
+	limited := newTestCustoms(t, customs.WithAttemptLimit(3, time.Minute))
+	st := allStacks(t, limited)[1]
+	for i := range 3 {
+		if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", "Bearer mallory"); code != codes.Unauthenticated {
+			t.Fatalf("guess %d: %v", i, code)
+		}
+	}
+	if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", "Bearer alice"); code != codes.ResourceExhausted {
+		t.Fatalf("after 3 failures, right credentials: %v, want ResourceExhausted", code)
+	}
+	if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Ping", ""); code != codes.OK {
+		t.Fatalf("open method while throttled: %v", code)
+	}
+	if _, err := customs.New(customs.WithAttemptLimit(0, time.Minute), customs.WithRules(customs.Open("*"))); !errors.Is(err, customs.ErrConfig) {
+		t.Fatalf("New with a zero limit: %v", err)
+	}
 }
