@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/challenge"
 )
 
 // DefaultName is the strategy's name in rules unless [WithName] says
@@ -66,7 +67,7 @@ func New[U any](validate ValidateFunc[U], opts ...Option) (*Strategy[U], error) 
 	if validate == nil {
 		return nil, fmt.Errorf("basic: nil validate func: %w", customs.ErrConfig)
 	}
-	if !quotable(o.realm) {
+	if !challenge.Quotable(o.realm) {
 		return nil, fmt.Errorf("basic: realm must be printable ASCII without quotes or backslashes: %w", customs.ErrConfig)
 	}
 	return &Strategy[U]{
@@ -150,14 +151,4 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
-}
-
-// quotable reports whether s can stand in a quoted-string unescaped.
-func quotable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/customs-go/customs"
+	"github.com/customs-go/customs/internal/challenge"
 )
 
 // UserFunc turns the claims of a verified token into the application's
@@ -85,7 +86,7 @@ func (o *options) checkStrategy() error {
 	switch {
 	case o.clock == nil:
 		return bad("nil clock")
-	case !quotable(o.realm):
+	case !challenge.Quotable(o.realm):
 		return bad("realm must be printable ASCII without quotes or backslashes")
 	case o.leeway < 0 || o.leeway > MaxLeeway:
 		return bad(fmt.Sprintf("leeway must be within 0 and %s", MaxLeeway))
@@ -223,14 +224,4 @@ func (s *Strategy[C, U]) Verify(ctx context.Context, token string) (C, error) {
 		return zero, err
 	}
 	return out.claims, nil
-}
-
-// quotable reports whether s can stand in a quoted-string unescaped.
-func quotable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
