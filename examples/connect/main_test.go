@@ -3,13 +3,11 @@ package main
 import (
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/customs-go/customs/examples/internal/demo"
+	"github.com/customs-go/customs/internal/testserver"
 	"github.com/customs-go/customs/password"
 )
 
@@ -22,20 +20,14 @@ var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLengt
 // login, refresh and refusals.
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	var log lockedBuffer
+	var log testserver.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), &log), nil))
 	handler, app, err := newHandler(logger, demo.WithPasswordParams(cheap))
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := httptest.NewUnstartedServer(handler)
-	server.Config.Protocols = new(http.Protocols)
-	server.Config.Protocols.SetHTTP1(true)
-	server.Config.Protocols.SetUnencryptedHTTP2(true)
-	server.Start()
-	t.Cleanup(server.Close)
-
-	if err := playDemo(t.Context(), t.Output(), server.URL, app); err != nil {
+	url := testserver.StartHTTP(t, handler) // HTTP/1.1 and h2c
+	if err := playDemo(t.Context(), t.Output(), url, app); err != nil {
 		t.Fatal(err)
 	}
 	// The refusals were refused for the reasons the demo says.
@@ -44,22 +36,4 @@ func TestDemo(t *testing.T) {
 			t.Errorf("no refusal logged with reason %q", reason)
 		}
 	}
-}
-
-// lockedBuffer collects the server's log, written from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/customs-go/customs/examples/internal/demo"
+	"github.com/customs-go/customs/internal/testserver"
 	"github.com/customs-go/customs/password"
 )
 
@@ -20,7 +20,7 @@ var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLengt
 // loopback TCP: Basic, Local, JWT login, refresh and refusals.
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	var log lockedBuffer
+	var log testserver.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), &log), nil))
 	server, app, err := newServer(logger, demo.WithPasswordParams(cheap))
 	if err != nil {
@@ -42,22 +42,4 @@ func TestDemo(t *testing.T) {
 			t.Errorf("no refusal logged with reason %q", reason)
 		}
 	}
-}
-
-// lockedBuffer collects the server's log, written from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
