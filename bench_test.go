@@ -3,6 +3,7 @@ package customs_test
 import (
 	"context"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -71,9 +72,18 @@ func BenchmarkGRPCStream(b *testing.B) {
 }
 
 func BenchmarkConnectUnary(b *testing.B) {
-	for _, v := range variants(b) {
+	c := benchCustoms(b)
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"bare", newConnectMux(nil)},
+		{"customs", newConnectMux(c)},
+		{"customs-middleware", c.Middleware(newConnectMux(c))},
+	}
+	for _, v := range handlers {
 		b.Run(v.name, func(b *testing.B) {
-			url, hc := serveHTTP(b, newConnectMux(v.c), testserver.H2C)
+			url, hc := serveHTTP(b, v.h, testserver.H2C)
 			st := connectStack(v.name, url, hc)
 			b.ReportAllocs()
 			for b.Loop() {
