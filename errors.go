@@ -31,11 +31,11 @@ var (
 
 	// ErrInsufficientScope means the caller's credentials lack a scope that
 	// the method's rule requires. It is a kind of ErrPermissionDenied.
-	ErrInsufficientScope = errors.New("customs: insufficient scope")
+	ErrInsufficientScope error = &kindOf{"customs: insufficient scope", ErrPermissionDenied}
 
 	// ErrNoRule means no rule covers the called method, which is therefore
 	// denied (fail closed). It is a kind of ErrPermissionDenied.
-	ErrNoRule = errors.New("customs: no rule covers the method")
+	ErrNoRule error = &kindOf{"customs: no rule covers the method", ErrPermissionDenied}
 
 	// ErrTooManyAttempts means the caller failed too often and is being
 	// throttled.
@@ -48,7 +48,7 @@ var (
 	// ErrCredentialsExpired means the credentials that opened a stream have
 	// expired while the stream was running. It is a kind of
 	// ErrInvalidCredentials.
-	ErrCredentialsExpired = errors.New("customs: credentials expired")
+	ErrCredentialsExpired error = &kindOf{"customs: credentials expired", ErrInvalidCredentials}
 
 	// ErrInternal means a strategy or an application callback panicked or
 	// broke its contract.
@@ -62,6 +62,15 @@ var (
 	// methods are not covered by any rule.
 	ErrUncovered = errors.New("customs: methods not covered by any rule")
 )
+
+// kindOf is a sentinel that is a kind of another: errors.Is matches both.
+type kindOf struct {
+	msg    string
+	parent error
+}
+
+func (e *kindOf) Error() string { return e.msg }
+func (e *kindOf) Unwrap() error { return e.parent }
 
 // kind is the class of an authentication failure, in increasing severity.
 // When every strategy of a rule fails, the most severe failure decides the

@@ -43,6 +43,7 @@ func TestCallsOnEveryStack(t *testing.T) {
 		{"strategy denies", "/test.v1.Echo/Echo", "Bearer denied", codes.PermissionDenied, "", ""},
 		{"strategy panics", "/test.v1.Echo/Echo", "Bearer panic", codes.Internal, "", ""},
 		{"strategy breaks contract", "/test.v1.Echo/Echo", "Bearer nouser", codes.Internal, "", ""},
+		{"strategy returns a nil user pointer", "/test.v1.Echo/Echo", "Bearer nilptr", codes.Internal, "", ""},
 	}
 	for _, st := range allStacks(t, c) {
 		t.Run(st.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -104,10 +105,25 @@ func run(ctx context.Context, s Strategy, call *Call) (id Identity, err error) {
 		}
 	}()
 	id, err = s.Authenticate(ctx, *call)
-	if err == nil && id.User == nil {
+	if err == nil && isNil(id.User) {
 		err = fmt.Errorf("%w: strategy %q returned no user and no error", ErrInternal, s.Name())
 	}
 	return id, err
+}
+
+// isNil reports whether a user is nil, including a nil pointer, map, slice,
+// func or channel in a non-nil interface: what a lookup callback returns
+// for an unknown user when it forgets the error.
+func isNil(user any) bool {
+	if user == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(user); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan,
+		reflect.Interface, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
 }
 
 // passes reports whether err means "no credentials of my kind".
