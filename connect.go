@@ -150,21 +150,26 @@ func (c *Customs) Middleware(next http.Handler) http.Handler {
 			header:    Header{http: r.Header},
 			peerAddr:  r.RemoteAddr,
 		}
-		if _, ok := c.decided(r.Context()); ok {
+		if _, ok := c.decided(r.Context(), call.procedure); ok {
 			next.ServeHTTP(w, r)
 			return
 		}
 		start := c.now()
 		rule := c.rules.resolve(call.procedure)
-		ctx, idc, err := c.decide(r.Context(), rule, &call)
-		if err != nil && rule != nil && !rule.headerOnly {
-			if c.connectInterceptors.Load() > 0 {
-				// The interceptor runs the message strategies, and reports.
-				next.ServeHTTP(w, r)
-				return
-			}
+		var ctx context.Context
+		var idc *identityContext
+		var err error
+		switch {
+		case rule != nil && !rule.headerOnly && c.connectInterceptors.Load() > 0:
+			// The interceptor runs every strategy of the rule, once, and
+			// reports.
+			next.ServeHTTP(w, r)
+			return
+		case rule != nil && !rule.headerOnly:
 			err = &refusal{cause: fmt.Errorf("%w: rule %q has a message strategy but no Connect interceptor was made",
 				ErrInternal, rule.pattern)}
+		default:
+			ctx, idc, err = c.decide(r.Context(), rule, &call)
 		}
 		c.report(r.Context(), &call, rule, idc, err, start)
 		switch {

@@ -222,3 +222,46 @@ func TestMiddlewareDefersMessageStrategies(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// An identity decided for one procedure does not open another, even when a
+// handler between Middleware and the interceptor reroutes the request.
+func TestDecidedIdentityIsPerProcedure(t *testing.T) {
+	t.Parallel()
+	c := newTestCustoms(t)
+	reroute := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/test.v1.Echo/Admin"
+		newConnectMux(c).ServeHTTP(w, r2)
+	})
+	url, hc := serveHTTP(t, c.Middleware(reroute), testserver.HTTP1)
+	res, body := testserver.PostJSON(t, hc, url+"/test.v1.Echo/Echo", "Bearer alice", `"hi"`)
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("rerouted to Admin without the admin scope: %d %s", res.StatusCode, body)
+	}
+}
+
+// For a rule with a message strategy, Middleware leaves every strategy to
+// the interceptor: a failing header strategy runs once, not twice.
+func TestMiddlewareRunsMessageRulesOnce(t *testing.T) {
+	t.Parallel()
+	var runs atomic.Int32
+	s := newTokenStrategy()
+	counting := customs.StrategyFunc("token", func(ctx context.Context, call customs.Call) (customs.Identity, error) {
+		runs.Add(1)
+		return s.Authenticate(ctx, call)
+	})
+	c, err := customs.New(
+		customs.WithStrategies(counting, passphrase{}),
+		customs.WithRules(customs.Protect("test.v1.*", "token", "passphrase")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, hc := serveHTTP(t, c.Middleware(newConnectMux(c)), testserver.HTTP1)
+	if res, _ := testserver.PostJSON(t, hc, url+"/test.v1.Echo/Echo", "Bearer eve", `"wrong"`); res.StatusCode != 401 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("header strategy ran %d times for one call", n)
+	}
+}

@@ -10,8 +10,9 @@ type identityKey struct{}
 // allocation where context.WithValue with a struct value would be two.
 type identityContext struct {
 	context.Context
-	id    Identity
-	owner *Customs // the Customs that authenticated the call; nil in tests
+	id        Identity
+	owner     *Customs // the Customs that authenticated the call; nil in tests
+	procedure string   // the call it was authenticated for
 }
 
 func (c *identityContext) Value(key any) any {

@@ -30,7 +30,7 @@ type ScopeChallenger interface {
 // returns the context the handler runs with, and the identity when a
 // strategy authenticated the call.
 func (c *Customs) authenticate(ctx context.Context, call *Call) (context.Context, *identityContext, error) {
-	if prior, ok := c.decided(ctx); ok {
+	if prior, ok := c.decided(ctx, call.procedure); ok {
 		return ctx, prior, nil
 	}
 	start := c.now()
@@ -87,7 +87,7 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 		}
 		id, err := run(ctx, s, call)
 		if err == nil {
-			return c.admit(ctx, rule, s, id)
+			return c.admit(ctx, rule, s, id, call.procedure)
 		}
 		if !passes(err) && (worst == nil || classify(err) > classify(worst)) {
 			worst, worstBy = err, s.Name()
@@ -103,14 +103,21 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 }
 
 // decided returns the identity this Customs' Middleware put in the context
-// of the call, which it has authenticated and reported already.
-func (c *Customs) decided(ctx context.Context) (*identityContext, bool) {
+// of the call, which it has authenticated and reported already. An identity
+// decided for another procedure, or by anything else, is not trusted.
+func (c *Customs) decided(ctx context.Context, procedure string) (*identityContext, bool) {
 	prior, ok := identityFrom(ctx)
-	return prior, ok && prior.owner == c
+	return prior, ok && prior.owner == c && prior.procedure == procedure
 }
 
 // admit checks the rule's scopes and puts the identity in the context.
-func (c *Customs) admit(ctx context.Context, rule *compiledRule, s Strategy, id Identity) (context.Context, *identityContext, error) {
+func (c *Customs) admit(
+	ctx context.Context,
+	rule *compiledRule,
+	s Strategy,
+	id Identity,
+	procedure string,
+) (context.Context, *identityContext, error) {
 	id.Strategy = s.Name()
 	if !id.HasScopes(rule.scopes) {
 		r := &refusal{
@@ -122,7 +129,7 @@ func (c *Customs) admit(ctx context.Context, rule *compiledRule, s Strategy, id 
 		}
 		return nil, nil, r
 	}
-	idc := &identityContext{Context: ctx, id: id, owner: c}
+	idc := &identityContext{Context: ctx, id: id, owner: c, procedure: procedure}
 	return idc, idc, nil
 }
 
