@@ -81,6 +81,7 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 	}
 	var worst error
 	var worstBy string
+	rejected := false // some strategy refused the credentials it found
 	for _, s := range rule.strategies {
 		if _, ok := s.(MessageStrategy); ok && call.msg == nil {
 			continue
@@ -89,14 +90,18 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 		if err == nil {
 			return c.admit(ctx, rule, s, id, call.procedure)
 		}
-		if !passes(err) && (worst == nil || classify(err) > classify(worst)) {
+		if passes(err) {
+			continue
+		}
+		rejected = rejected || classify(err) == kindUnauthenticated
+		if worst == nil || classify(err) > classify(worst) {
 			worst, worstBy = err, s.Name()
 		}
 	}
-	switch {
-	case worst == nil:
+	if worst == nil {
 		worst = ErrNoCredentials
-	case c.limit != nil && classify(worst) == kindUnauthenticated:
+	}
+	if rejected && c.limit != nil {
 		c.limit.fail(peer)
 	}
 	return nil, nil, &refusal{cause: worst, strategy: worstBy, challenges: rule.challenges}

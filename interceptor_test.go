@@ -252,3 +252,29 @@ func TestAttemptLimit(t *testing.T) {
 		t.Fatalf("New with a zero limit: %v", err)
 	}
 }
+
+// A rejected credential counts towards the limit even when another strategy
+// of the rule failed worse on the same call.
+func TestAttemptLimitCountsRejectionsBehindWorseFailures(t *testing.T) {
+	t.Parallel()
+	down := customs.StrategyFunc("idp", func(context.Context, customs.Call) (customs.Identity, error) {
+		return customs.Identity{}, customs.ErrUnavailable
+	})
+	c, err := customs.New(
+		customs.WithStrategies(down, newTokenStrategy()),
+		customs.WithRules(customs.Protect("test.v1.*", "idp", "token")),
+		customs.WithAttemptLimit(2, time.Minute),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := allStacks(t, c)[1] // grpc-go over TCP: one peer address
+	for range 2 {
+		if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", "Bearer mallory"); code != codes.Unavailable {
+			t.Fatalf("guess: %v, want Unavailable", code)
+		}
+	}
+	if _, code, _ := st.unary(t.Context(), "/test.v1.Echo/Echo", "Bearer mallory"); code != codes.ResourceExhausted {
+		t.Fatalf("third guess: %v, want ResourceExhausted", code)
+	}
+}

@@ -11,14 +11,15 @@ import (
 )
 
 // WithAttemptLimit throttles guessing: once the calls from one peer address
-// (its IP, without the port) have been refused for bad credentials
+// (its IP, without the port; an IPv6 peer by its /64) have been refused for bad credentials
 // failures times within window, its calls to protected methods are refused
 // with ResourceExhausted until the window ends, without running any
 // strategy. Calls without credentials do not count, nor do open methods.
 //
 // Peers behind one proxy or NAT share an address and so a budget; put the
 // limit where addresses mean clients. Memory is bounded: the limiter
-// tracks at most 65536 addresses.
+// tracks at most 65536 addresses, and when full forgets unblocked ones
+// first.
 func WithAttemptLimit(failures int, window time.Duration) Option {
 	return func(c *config) {
 		c.limit = &limitConfig{failures: failures, window: window}
@@ -114,27 +115,31 @@ func (l *limiter) fail(addr peerKey) {
 		return
 	}
 	if len(s.entries) >= maxTracked/limitShards {
-		s.sweep(now, l.window)
+		s.sweep(now, l.window, l.failures)
 	}
 	s.entries[addr] = &attempts{count: 1, start: now}
 }
 
-// sweep forgets the addresses whose window has ended or, when too few
-// have, an arbitrary eighth of the shard, so that a full shard costs one
-// pass per many failures rather than one per failure.
-func (s *limitShard) sweep(now time.Time, window time.Duration) {
-	for k, a := range s.entries {
-		if now.Sub(a.start) >= window {
-			delete(s.entries, k)
-		}
+// sweep makes room in a full shard. It forgets the addresses whose window
+// has ended, then those not blocked, then arbitrary ones, down to seven
+// eighths of the shard, so that a full shard costs one pass per many
+// failures, and a flood of new addresses cannot easily free a blocked one.
+func (s *limitShard) sweep(now time.Time, window time.Duration, failures int) {
+	target := maxTracked / limitShards * 7 / 8
+	drop := []func(*attempts) bool{
+		func(a *attempts) bool { return now.Sub(a.start) >= window },
+		func(a *attempts) bool { return a.count < failures },
+		func(*attempts) bool { return true },
 	}
-	excess := len(s.entries) - maxTracked/limitShards*7/8
-	for k := range s.entries {
-		if excess <= 0 {
-			return
+	for _, should := range drop {
+		for k, a := range s.entries {
+			if len(s.entries) <= target {
+				return
+			}
+			if should(a) {
+				delete(s.entries, k)
+			}
 		}
-		delete(s.entries, k)
-		excess--
 	}
 }
 
@@ -151,7 +156,7 @@ func peerKeyOf(call *Call) peerKey {
 	case p.Addr.Network() == "tcp":
 		if a, ok := p.Addr.(*net.TCPAddr); ok {
 			ip, _ := netip.AddrFromSlice(a.IP)
-			return peerKey{ip: ip.Unmap()}
+			return ipKey(ip)
 		}
 	}
 	return addrKey(p.Addr.String())
@@ -160,7 +165,19 @@ func peerKeyOf(call *Call) peerKey {
 // addrKey returns the key of a "host:port" address.
 func addrKey(addr string) peerKey {
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
-		return peerKey{ip: ap.Addr().Unmap()}
+		return ipKey(ap.Addr())
 	}
 	return peerKey{name: addr}
+}
+
+// ipKey keys an IPv4 address by itself and an IPv6 address by its /64: a
+// single host is commonly given a whole /64, and must not get a budget per
+// address in it.
+func ipKey(ip netip.Addr) peerKey {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		ip = p.Addr()
+	}
+	return peerKey{ip: ip}
 }
