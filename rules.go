@@ -167,6 +167,7 @@ type ruleTable struct {
 	cache   atomic.Pointer[map[string]*compiledRule] // read without locks
 	cacheMu sync.Mutex                               // guards pending and cache writes
 	pending map[string]*compiledRule
+	full    atomic.Bool // no more room: callers skip the lock
 }
 
 func (t *ruleTable) add(kind patternKind, key string, r *compiledRule) error {
@@ -235,9 +236,10 @@ func (t *ruleTable) walk(procedure string) *compiledRule {
 // malformed procedures are not cached: they are what an attacker sends.
 // New entries wait in a pending map and are published together once there
 // are a quarter as many as published ones, so filling the cache costs
-// linear time, not quadratic.
+// linear time, not quadratic; a procedure seen a second time while pending
+// is published at once, so a method in use is never left out.
 func (t *ruleTable) remember(procedure string, r *compiledRule) {
-	if r == nil {
+	if r == nil || t.full.Load() {
 		return
 	}
 	t.cacheMu.Lock()
@@ -247,13 +249,15 @@ func (t *ruleTable) remember(procedure string, r *compiledRule) {
 		published = *m
 	}
 	if len(published)+len(t.pending) >= maxCachedProcedures {
+		t.full.Store(true)
 		return
 	}
+	_, again := t.pending[procedure]
 	if t.pending == nil {
 		t.pending = make(map[string]*compiledRule)
 	}
 	t.pending[procedure] = r
-	if len(t.pending) < len(published)/4 {
+	if !again && len(t.pending) < len(published)/4 {
 		return
 	}
 	next := make(map[string]*compiledRule, len(published)+len(t.pending))

@@ -229,3 +229,24 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+// Every procedure in use ends up published, whatever the order of calls.
+func TestResolveCachesEveryProcedureInUse(t *testing.T) {
+	t.Parallel()
+	c := mustNew(t, WithRules(Open("*")))
+	procs := make([]string, 9)
+	for i := range procs {
+		procs[i] = "/a.v1.S/M" + itoa(i)
+	}
+	for range 3 {
+		for _, p := range procs {
+			c.rules.resolve(p)
+		}
+	}
+	published := *c.rules.cache.Load()
+	for _, p := range procs {
+		if _, ok := published[p]; !ok {
+			t.Errorf("%s is still not published after three calls", p)
+		}
+	}
+}
