@@ -70,7 +70,7 @@ func (i connectInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFu
 		}
 		next2, cancel := context.WithDeadlineCause(next2, idc.id.Expiry, ErrCredentialsExpired)
 		defer cancel()
-		err = next(next2, &expiringConn{StreamingHandlerConn: conn, idc: idc})
+		err = next(next2, &expiringConn{StreamingHandlerConn: conn, ctx: next2, idc: idc})
 		if exp := expired(idc); exp != nil {
 			return connectError(exp)
 		}
@@ -81,6 +81,7 @@ func (i connectInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFu
 // expiringConn refuses to carry messages once the credentials expire.
 type expiringConn struct {
 	connect.StreamingHandlerConn
+	ctx context.Context // ends when the credentials expire
 	idc *identityContext
 }
 
@@ -92,10 +93,11 @@ func (c *expiringConn) Send(m any) error {
 }
 
 func (c *expiringConn) Receive(m any) error {
-	if err := expired(c.idc); err != nil {
+	err := receiveBefore(c.ctx, c.idc, m, c.StreamingHandlerConn.Receive)
+	if _, ok := err.(*refusal); ok {
 		return connectError(err)
 	}
-	return c.StreamingHandlerConn.Receive(m)
+	return err
 }
 
 // connectError turns a refusal into a Connect error with a fixed message.
@@ -132,10 +134,11 @@ func protocolNamed(name string) Protocol {
 // request's own protocol, with WWW-Authenticate challenges.
 //
 // Strategies that read the request message ([MessageStrategy]) cannot run
-// here: when a rule has one and no header strategy authenticates the call,
-// Middleware leaves the decision to the [Customs.ConnectInterceptor] of the
-// handler. If this Customs has made no Connect interceptor, such calls are
-// refused with Internal rather than let through.
+// here: Middleware leaves calls whose rule has one wholly to the
+// [Customs.ConnectInterceptor], which must then be on every handler behind
+// it that such a rule covers. As a guard, if this Customs has made no
+// Connect interceptor at all, such calls are refused with Internal rather
+// than let through.
 //
 // Every request is treated as an RPC: a path that is not a procedure, or
 // that no rule covers, is refused.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // refusal is the error of a refused call: the cause for the operator, and
@@ -166,6 +168,45 @@ func challenges(err error) []string {
 // credentials expire.
 func (c *Customs) expiring(idc *identityContext) bool {
 	return idc != nil && !c.keepExpiredStreams && !idc.id.Expiry.IsZero()
+}
+
+// receiveBefore receives a message with recv, unless the credentials
+// expire first: a handler waiting for a message on a stream is then told
+// at once, with a refusal, rather than when the client next sends. ctx ends
+// when the credentials expire. The message is received into a fresh one
+// and copied into m, so that a receive still running when the stream's
+// credentials expire writes nothing the handler holds.
+func receiveBefore(ctx context.Context, idc *identityContext, m any, recv func(any) error) error {
+	if err := expired(idc); err != nil {
+		return err
+	}
+	pm, ok := m.(proto.Message)
+	if !ok { // not a protobuf message: receive in place, check after
+		err := recv(m)
+		if exp := expired(idc); exp != nil {
+			return exp
+		}
+		return err
+	}
+	fresh := pm.ProtoReflect().New().Interface()
+	done := make(chan error, 1)
+	go func() { done <- recv(fresh) }()
+	select {
+	case err := <-done:
+		if exp := expired(idc); exp != nil {
+			return exp
+		}
+		if err == nil {
+			proto.Reset(pm)
+			proto.Merge(pm, fresh)
+		}
+		return err
+	case <-ctx.Done():
+		if exp := expired(idc); exp != nil {
+			return exp
+		}
+		return <-done // the stream itself ended: its receive returns too
+	}
 }
 
 // expired returns a refusal when idc's credentials have expired.

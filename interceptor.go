@@ -33,7 +33,8 @@ func (c *Customs) UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 // StreamServerInterceptor returns a grpc-go stream interceptor that applies
 // the rules when a stream starts. The handler's stream carries the identity
 // in its Context. Unless [WithoutStreamExpiry] is given, a stream whose
-// credentials expire ends with Unauthenticated. It can be chained with
+// credentials expire ends with Unauthenticated: its Context ends, and
+// SendMsg and RecvMsg (even one already waiting) fail. It can be chained with
 // grpc.ChainStreamInterceptor.
 func (c *Customs) StreamServerInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
@@ -83,12 +84,14 @@ func (s *serverStream) SendMsg(m any) error {
 }
 
 func (s *serverStream) RecvMsg(m any) error {
-	if s.idc != nil {
-		if err := expired(s.idc); err != nil {
-			return grpcError(s.ServerStream.Context(), err)
-		}
+	if s.idc == nil {
+		return s.ServerStream.RecvMsg(m)
 	}
-	return s.ServerStream.RecvMsg(m)
+	err := receiveBefore(s.ctx, s.idc, m, s.ServerStream.RecvMsg)
+	if _, ok := err.(*refusal); ok {
+		return grpcError(s.ServerStream.Context(), err)
+	}
+	return err
 }
 
 // grpcError turns a refusal into a status with a fixed message, and sends

@@ -216,7 +216,10 @@ func (c Call) Procedure() string { return c.procedure }
 func (c Call) Protocol() Protocol { return c.protocol }
 
 // IsStream reports whether the call is a client, server or bidirectional
-// stream. Streams carry no request message at authentication time.
+// stream. Streams carry no request message at authentication time. In
+// [Customs.Middleware], which sees only HTTP headers, it is true for
+// Connect streams and false for gRPC and gRPC-Web calls, whose content type
+// does not tell.
 func (c Call) IsStream() bool { return c.stream }
 
 // Header returns the request headers or metadata.
