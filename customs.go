@@ -175,13 +175,12 @@ func (c *Customs) compile(r Rule) (*compiledRule, error) {
 			return nil, fmt.Errorf("%w: rule %q names strategy %q twice", ErrConfig, r.Pattern, name)
 		}
 		seen[name] = true
-		cr.strategies = append(cr.strategies, s)
+		_, readsMessage := s.(MessageStrategy)
+		cr.strategies = append(cr.strategies, ruleStrategy{Strategy: s, name: name, readsMessage: readsMessage})
 		if ch, ok := s.(Challenger); ok && ch.Challenge() != "" {
 			cr.challenges = append(cr.challenges, challenge{strategy: name, value: ch.Challenge()})
 		}
-		if _, ok := s.(MessageStrategy); ok {
-			cr.headerOnly = false
-		}
+		cr.headerOnly = cr.headerOnly && !readsMessage
 	}
 	for _, scope := range r.Scopes {
 		if !isScope(scope) {

@@ -84,8 +84,9 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 	var worst error
 	var worstBy string
 	rejected := false // some strategy refused the credentials it found
+	var worstKind kind
 	for _, s := range rule.strategies {
-		if _, ok := s.(MessageStrategy); ok && call.msg == nil {
+		if s.readsMessage && call.msg == nil {
 			continue
 		}
 		id, err := run(ctx, s, call)
@@ -95,9 +96,10 @@ func (c *Customs) decide(ctx context.Context, rule *compiledRule, call *Call) (c
 		if passes(err) {
 			continue
 		}
-		rejected = rejected || classify(err) == kindUnauthenticated
-		if worst == nil || classify(err) > classify(worst) {
-			worst, worstBy = err, s.Name()
+		k := classify(err)
+		rejected = rejected || k == kindUnauthenticated
+		if worst == nil || k > worstKind {
+			worst, worstBy, worstKind = err, s.name, k
 		}
 	}
 	if worst == nil {
@@ -121,17 +123,17 @@ func (c *Customs) decided(ctx context.Context, procedure string) (*identityConte
 func (c *Customs) admit(
 	ctx context.Context,
 	rule *compiledRule,
-	s Strategy,
+	s ruleStrategy,
 	id Identity,
 	procedure string,
 ) (context.Context, *identityContext, error) {
-	id.Strategy = s.Name()
+	id.Strategy = s.name
 	if !id.HasScopes(rule.scopes) {
 		r := &refusal{
 			cause:    fmt.Errorf("%w: %s requires %q", ErrInsufficientScope, rule.pattern, rule.scopes),
 			strategy: id.Strategy,
 		}
-		if sc, ok := s.(ScopeChallenger); ok {
+		if sc, ok := s.Strategy.(ScopeChallenger); ok {
 			r.challenges = []challenge{{strategy: id.Strategy, value: sc.ScopeChallenge(rule.scopes)}}
 		}
 		return nil, nil, r

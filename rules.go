@@ -72,11 +72,19 @@ const (
 type compiledRule struct {
 	pattern    string
 	open       bool
-	strategies []Strategy
+	strategies []ruleStrategy
 	scopes     []string
 	challenges []challenge
 	// headerOnly is true when no strategy reads the request message.
 	headerOnly bool
+}
+
+// ruleStrategy is a strategy of a rule, with what the per-call path needs
+// to know of it worked out once.
+type ruleStrategy struct {
+	Strategy
+	name         string
+	readsMessage bool
 }
 
 // challenge is the WWW-Authenticate challenge of one strategy.

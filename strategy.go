@@ -98,15 +98,15 @@ func (s funcStrategy) Authenticate(ctx context.Context, call Call) (Identity, er
 // run calls the strategy, turning a panic into an error wrapping
 // ErrInternal. Only the panic value's type is kept: the value itself may
 // hold credentials.
-func run(ctx context.Context, s Strategy, call *Call) (id Identity, err error) {
+func run(ctx context.Context, s ruleStrategy, call *Call) (id Identity, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			id, err = Identity{}, fmt.Errorf("%w: strategy %q panicked with a %T", ErrInternal, s.Name(), r)
+			id, err = Identity{}, fmt.Errorf("%w: strategy %q panicked with a %T", ErrInternal, s.name, r)
 		}
 	}()
 	id, err = s.Authenticate(ctx, *call)
 	if err == nil && isNil(id.User) {
-		err = fmt.Errorf("%w: strategy %q returned no user and no error", ErrInternal, s.Name())
+		err = fmt.Errorf("%w: strategy %q returned no user and no error", ErrInternal, s.name)
 	}
 	return id, err
 }
