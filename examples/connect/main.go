@@ -18,14 +18,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"time"
 
 	"connectrpc.com/connect"
@@ -36,35 +34,12 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	demoMode := flag.Bool("demo", false,
-		"serve on a free loopback port, call the server, print the outcomes and exit")
-	flag.Parse()
-
-	level := slog.LevelInfo
-	if *demoMode {
-		level = slog.LevelWarn // keep the outcomes readable
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, logger, *addr, *demoMode)
-	stop()
-	if err != nil {
-		logger.Error("connect", "err", err)
-		os.Exit(1)
-	}
+	demo.Main("connect", "127.0.0.1:8080", run)
 }
 
 // run builds the server and either serves until ctx ends or plays the demo.
-func run(ctx context.Context, logger *slog.Logger, addr string, demoMode bool) error {
+func run(ctx context.Context, logger *slog.Logger, lis net.Listener, demoMode bool) error {
 	handler, app, err := newHandler(logger)
-	if err != nil {
-		return err
-	}
-	if demoMode {
-		addr = "127.0.0.1:0"
-	}
-	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
