@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -32,82 +33,61 @@ func benchCustoms(b *testing.B, opts ...customs.Option) *customs.Customs {
 	return c
 }
 
-// variants are the benchmarks' baseline (no interceptor) and Customs.
-func variants(b *testing.B) []struct {
-	name string
-	c    *customs.Customs
-} {
-	return []struct {
-		name string
-		c    *customs.Customs
-	}{{"bare", nil}, {"customs", benchCustoms(b)}}
+// benchStacks runs one sub-benchmark per stack: a unary Echo call, or a
+// Count stream of three messages.
+func benchStacks(b *testing.B, stream bool, stacks ...func(b *testing.B) stack) {
+	for _, mk := range stacks {
+		st := mk(b)
+		b.Run(st.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var code codes.Code
+				if stream {
+					_, code = st.stream(b.Context(), "/test.v1.Echo/Count", "Bearer x")
+				} else {
+					_, code, _ = st.unary(b.Context(), "/test.v1.Echo/Echo", "Bearer x")
+				}
+				if code != codes.OK {
+					b.Fatal(code)
+				}
+			}
+		})
+	}
+}
+
+// grpcBench serves the test services over bufconn, through c unless nil.
+func grpcBench(name string, c *customs.Customs) func(*testing.B) stack {
+	return func(b *testing.B) stack { return stack{name, serveGRPC(b, c, testserver.Bufconn)} }
+}
+
+// connectBench serves h over h2c.
+func connectBench(name string, h http.Handler) func(*testing.B) stack {
+	return func(b *testing.B) stack {
+		url, hc := serveHTTP(b, h, testserver.H2C)
+		return connectStack(name, url, hc)
+	}
 }
 
 func BenchmarkGRPCUnary(b *testing.B) {
-	for _, v := range variants(b) {
-		b.Run(v.name, func(b *testing.B) {
-			st := stack{v.name, serveGRPC(b, v.c, testserver.Bufconn)}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, code, _ := st.unary(b.Context(), "/test.v1.Echo/Echo", "Bearer x"); code != 0 {
-					b.Fatal(code)
-				}
-			}
-		})
-	}
+	benchStacks(b, false, grpcBench("bare", nil), grpcBench("customs", benchCustoms(b)))
 }
 
 func BenchmarkGRPCStream(b *testing.B) {
-	for _, v := range variants(b) {
-		b.Run(v.name, func(b *testing.B) {
-			st := stack{v.name, serveGRPC(b, v.c, testserver.Bufconn)}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, code := st.stream(b.Context(), "/test.v1.Echo/Count", "Bearer x"); code != 0 {
-					b.Fatal(code)
-				}
-			}
-		})
-	}
+	benchStacks(b, true, grpcBench("bare", nil), grpcBench("customs", benchCustoms(b)))
 }
 
 func BenchmarkConnectUnary(b *testing.B) {
 	c := benchCustoms(b)
-	handlers := []struct {
-		name string
-		h    http.Handler
-	}{
-		{"bare", newConnectMux(nil)},
-		{"customs", newConnectMux(c)},
-		{"customs-middleware", c.Middleware(newConnectMux(c))},
-	}
-	for _, v := range handlers {
-		b.Run(v.name, func(b *testing.B) {
-			url, hc := serveHTTP(b, v.h, testserver.H2C)
-			st := connectStack(v.name, url, hc)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, code, _ := st.unary(b.Context(), "/test.v1.Echo/Echo", "Bearer x"); code != 0 {
-					b.Fatal(code)
-				}
-			}
-		})
-	}
+	benchStacks(b, false,
+		connectBench("bare", newConnectMux(nil)),
+		connectBench("customs", newConnectMux(c)),
+		connectBench("customs-middleware", c.Middleware(newConnectMux(c))),
+	)
 }
 
 func BenchmarkConnectStream(b *testing.B) {
-	for _, v := range variants(b) {
-		b.Run(v.name, func(b *testing.B) {
-			url, hc := serveHTTP(b, newConnectMux(v.c), testserver.H2C)
-			st := connectStack(v.name, url, hc)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, code := st.stream(b.Context(), "/test.v1.Echo/Count", "Bearer x"); code != 0 {
-					b.Fatal(code)
-				}
-			}
-		})
-	}
+	c := benchCustoms(b)
+	benchStacks(b, true, connectBench("bare", newConnectMux(nil)), connectBench("customs", newConnectMux(c)))
 }
 
 // BenchmarkUnaryInterceptor measures the interceptor alone, without a
